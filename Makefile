@@ -1,0 +1,62 @@
+# Tollgate: `make run` serves examples/quickstart locally; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_BIN := node_modules/.bin
+PROTO_DEPS := node_modules/@grpc/grpc-js-xds/deps
+TESTS = $(shell find dist -name '*.test.js' -not -path '*/node_modules/*' | sort)
+
+.PHONY: help install gen build typecheck lint format format-check test unit check run bench clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed ## install npm dependencies (npm ci)
+
+gen/protos/.stamp: node_modules/.installed proto/tollgate/config/v1/processor_config.proto
+	rm -rf gen/protos
+	$(NODE_BIN)/proto-loader-gen-types --keepCase --longs=Number --enums=String --oneofs \
+	  --grpcLib=@grpc/grpc-js -I $(PROTO_DEPS)/envoy-api -I $(PROTO_DEPS)/xds -I $(PROTO_DEPS)/googleapis \
+	  -I $(PROTO_DEPS)/protoc-gen-validate -I node_modules/protobufjs -I proto -O gen/protos \
+	  envoy/service/ext_proc/v3/external_processor.proto envoy/service/discovery/v3/ads.proto \
+	  tollgate/config/v1/processor_config.proto >/dev/null
+	@touch $@
+
+build: gen/protos/.stamp ## compile TypeScript to dist/ (includes generated proto types)
+	$(NODE_BIN)/tsc -p tsconfig.json
+
+typecheck: gen/protos/.stamp ## type-check everything, tests included
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+
+lint: node_modules/.installed ## eslint (typed rules: floating promises, exhaustive switches)
+	$(NODE_BIN)/eslint .
+
+format: node_modules/.installed ## rewrite files with prettier
+	$(NODE_BIN)/prettier --write --log-level warn .
+
+format-check: node_modules/.installed
+	$(NODE_BIN)/prettier --check --log-level warn .
+
+gen: build ## regenerate CRDs (crds/) from the zod schemas
+	node dist/cli/main.js crds --out crds
+
+check: gen format ## regenerate and format, then fail if git shows a diff
+	git diff --exit-code -- crds
+
+unit: build ## run the tests (needs a build)
+	bash test/ensure-redis.sh
+	node --test --test-concurrency=2 $(TESTS)
+
+test: install build lint format-check unit ## install, lint, type-check, all tests
+
+run: build ## serve examples/quickstart on localhost with built-in mock upstreams
+	node dist/cli/main.js run -f examples/quickstart
+
+bench: build ## run the benchmarks (prints numbers; see docs/benchmarks.md)
+	for f in dist/bench/*.js; do node $$f; done
+
+clean:
+	rm -rf dist gen
