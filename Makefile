@@ -53,10 +53,10 @@ unit: build ## run the tests (needs a build)
 test: install build lint format-check unit ## install, lint, type-check, all tests
 
 run: build ## serve examples/quickstart on localhost with built-in mock upstreams
-	node dist/cli/main.js run -f examples/quickstart
+	node dist/cli/main.js run -f examples/quickstart --mock-llm mock-a=9101 --mock-llm mock-b=9102
 
 bench: build ## run the benchmarks (prints numbers; see docs/benchmarks.md)
-	for f in dist/bench/*.js; do node $$f; done
+	for f in dist/bench/*.js; do echo "== $$f"; node $$f; done
 
 clean:
 	rm -rf dist gen

@@ -2,7 +2,12 @@
 // The `tollgate` command: one binary, one subcommand per process role or tool. Each
 // subcommand lives in cli/commands/<name>.ts and exports `run(argv)`; this file only
 // dispatches, so adding a command is an import and one line here.
+import * as controller from './commands/controller';
 import * as crds from './commands/crds';
+import * as mockLlm from './commands/mock-llm';
+import * as dataplane from './commands/dataplane';
+import * as runCommand from './commands/run';
+import * as translate from './commands/translate';
 
 interface Command {
   summary: string;
@@ -10,7 +15,12 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  run: { summary: 'run Tollgate locally from a folder of manifests (-f DIR), with optional mock upstreams', run: runCommand.run },
+  controller: { summary: 'the Kubernetes controller: watch resources, serve xDS, write status', run: controller.run },
+  dataplane: { summary: 'the built-in Envoy subset for one Gateway (--ads, --gateway)', run: dataplane.run },
+  translate: { summary: 'print the statuses, extproc config and xDS for a folder of manifests (-f DIR)', run: translate.run },
   crds: { summary: 'print (or --out DIR: write) the CRD YAML generated from the zod schemas', run: crds.run },
+  'mock-llm': { summary: 'a fake OpenAI-compatible upstream driven by x-mock-* headers (--port, --name)', run: mockLlm.run },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,9 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import YAML from 'yaml';
+import { toYaml } from '../lib/yaml';
+
+export { toYaml };
 
 /** Source testdata folders live next to the .ts files; tests run from dist/, so map back. */
 export function sourceDir(compiledDir: string): string {
@@ -18,10 +21,6 @@ export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
-}
-
-export function toYaml(value: unknown): string {
-  return YAML.stringify(value, { sortMapEntries: false, lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Registers one node:test test per `*.in.yaml` in `dir` (a source folder). */

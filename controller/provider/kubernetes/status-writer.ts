@@ -1,0 +1,98 @@
+// Writes computed status to the API server through the /status subresource, only on the
+// leader and only when it differs from what is stored, so a steady state costs reads, not
+// writes (and no watch events that would trigger another reconcile). A 409 means someone
+// changed the object in between: re-read and try again. A 404 means it is gone: skip.
+import { isDeepStrictEqual } from 'node:util';
+import { KINDS, type Kind } from '../../api';
+import type { Logger } from '../../../lib/log';
+import { KubeApiError, KubeClient, resourcePath } from './client';
+import type { KubeConfig } from './kubeconfig';
+
+export interface StatusUpdate {
+  kind: Kind;
+  namespace?: string;
+  name: string;
+  status: unknown;
+}
+
+export interface StatusWriterOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** Writes happen only while this returns true (set by leader election). Default: always. */
+  isLeader?: () => boolean;
+  concurrency?: number;
+  maxConflictRetries?: number;
+}
+
+export interface StatusWriteResult {
+  written: number;
+  unchanged: number;
+  /** Not found, not the leader, or a kind without status. */
+  skipped: number;
+  failed: number;
+}
+
+type Obj = { metadata: { resourceVersion?: string }; status?: unknown };
+
+export class StatusWriter {
+  private readonly client: KubeClient;
+  private isLeader: () => boolean;
+
+  constructor(private readonly options: StatusWriterOptions) {
+    this.client = new KubeClient(options.kubeConfig);
+    this.isLeader = options.isLeader ?? (() => true);
+  }
+
+  /** Wires the writer to leader election after both exist. */
+  setLeaderCheck(isLeader: () => boolean): void {
+    this.isLeader = isLeader;
+  }
+
+  async write(updates: readonly StatusUpdate[]): Promise<StatusWriteResult> {
+    const result: StatusWriteResult = { written: 0, unchanged: 0, skipped: 0, failed: 0 };
+    const queue = [...updates];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next; next = queue.shift()) result[await this.writeOne(next)]++;
+    };
+    const workers = Math.max(1, Math.min(this.options.concurrency ?? 8, queue.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (result.written > 0 || result.failed > 0) this.options.logger.info(result, 'status written');
+    return result;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async writeOne(update: StatusUpdate): Promise<keyof StatusWriteResult> {
+    const info = KINDS[update.kind];
+    if (!info.hasStatus) return 'skipped';
+    const path = resourcePath(info, info.namespaced ? update.namespace : undefined, update.name);
+    const attempts = 1 + (this.options.maxConflictRetries ?? 5);
+    try {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (!this.isLeader()) return 'skipped';
+        const current = await this.client.request<Obj>('GET', path);
+        // JSON round trip: drops undefined fields the server would never store.
+        const wanted: unknown = JSON.parse(JSON.stringify(update.status ?? null));
+        if (isDeepStrictEqual(current.status ?? null, wanted)) return 'unchanged';
+        if (!this.isLeader()) return 'skipped';
+        try {
+          // PUT carries the resourceVersion we read: a concurrent change is a 409, not lost.
+          await this.client.request('PUT', `${path}/status`, { body: { ...current, status: wanted } });
+          return 'written';
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.status === 409) || attempt === attempts) throw err;
+        }
+      }
+      return 'failed';
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return 'skipped';
+      this.options.logger.warn(
+        { kind: update.kind, namespace: update.namespace, name: update.name, err: String(err) },
+        'status write failed',
+      );
+      return 'failed';
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// The status of a Gateway and its listeners, written once routes are attached (attachedRoutes).
+import { condition, stampConditions } from './conditions';
+import type { GatewayCtx } from './context';
+import { namespaceOf } from './refs';
+import { ConditionType, Reason, type StatusUpdate } from './status';
+
+/** The Gateway status once routes are attached (attachedRoutes counted). */
+export function gatewayStatus(ctx: GatewayCtx, now: string): StatusUpdate {
+  const gen = ctx.gateway.metadata.generation;
+  const previous = ctx.gateway.status;
+  const listeners = ctx.listeners.map((l) => {
+    const programmed = l.programmed
+      ? condition(ConditionType.Programmed, true, Reason.Programmed, 'Listener programmed', gen)
+      : condition(
+          ConditionType.Programmed,
+          false,
+          Reason.Invalid,
+          'Listener is not valid; see its other conditions',
+          gen,
+        );
+    const before = previous?.listeners.find((s) => s.name === l.spec.name)?.conditions;
+    return {
+      name: l.spec.name,
+      supportedKinds: l.supportedKinds,
+      attachedRoutes: l.attachedRoutes,
+      conditions: stampConditions([...l.conditions, programmed], before, now),
+    };
+  });
+  const valid = ctx.listeners.filter((l) => l.programmed).length;
+  const allValid = valid === ctx.listeners.length;
+  const accepted = condition(
+    ConditionType.Accepted,
+    valid > 0,
+    allValid ? Reason.Accepted : Reason.ListenersNotValid,
+    allValid
+      ? 'Gateway accepted'
+      : `${ctx.listeners.length - valid} of ${ctx.listeners.length} listeners are not valid`,
+    gen,
+  );
+  const programmed = condition(
+    ConditionType.Programmed,
+    valid > 0,
+    valid > 0 ? Reason.Programmed : Reason.Invalid,
+    valid > 0 ? 'Gateway programmed' : 'No listener could be programmed',
+    gen,
+  );
+  return {
+    kind: 'Gateway',
+    namespace: namespaceOf(ctx.gateway),
+    name: ctx.gateway.metadata.name,
+    status: { conditions: stampConditions([accepted, programmed], previous?.conditions, now), listeners },
+  };
+}

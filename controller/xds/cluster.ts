@@ -1,0 +1,113 @@
+// Clusters: one per AIRoute rule (with the upstream-level ext_proc as an upstream HTTP filter)
+// or per Service port, and the tollgate-extproc cluster every ext_proc filter calls.
+import { isIP } from 'node:net';
+import type { ProtoObject } from '../../lib/protos';
+import { EXTPROC_CLUSTER, type ClusterIR, type ExtprocTarget } from '../ir/types';
+import { renderLoadAssignment } from './endpoint';
+import { upstreamExtProcFilter } from './filters/ext-proc';
+import { upstreamCodecFilter } from './filters/upstream-codec';
+import {
+  adsConfigSource,
+  anyOf,
+  duration,
+  HTTP_PROTOCOL_OPTIONS_KEY,
+  pipeAddress,
+  socketAddress,
+  stringStruct,
+  TLS_TRANSPORT_SOCKET,
+  TYPED,
+  u32,
+} from './proto-values';
+
+const EXTPROC_CONNECT_TIMEOUT_MS = 2000;
+
+export function renderCluster(
+  gatewayKey: string,
+  cluster: ClusterIR,
+  extproc: ExtprocTarget,
+  maxRequestBodyBytes: number,
+): ProtoObject {
+  const out: ProtoObject = {
+    name: cluster.name,
+    connect_timeout: duration(cluster.connectTimeoutMs),
+    common_lb_config: { locality_weighted_lb_config: {} },
+  };
+  if (cluster.discovery === 'eds') {
+    out.type = 'EDS';
+    out.eds_cluster_config = { eds_config: adsConfigSource() };
+  } else {
+    out.type = 'STRICT_DNS';
+    // Kubernetes and most provider hosts resolve to IPv4; AUTO would try IPv6 first.
+    out.dns_lookup_family = 'V4_PREFERRED';
+    out.load_assignment = renderLoadAssignment(cluster);
+  }
+  const tlsMatches = transportSocketMatches(cluster);
+  if (tlsMatches.length > 0) out.transport_socket_matches = tlsMatches;
+  if (cluster.kind === 'ai') {
+    out.typed_extension_protocol_options = {
+      [HTTP_PROTOCOL_OPTIONS_KEY]: aiProtocolOptions(gatewayKey, cluster, extproc),
+    };
+    // The upstream-level ext_proc buffers the body again, per attempt.
+    out.per_connection_buffer_limit_bytes = u32(maxRequestBodyBytes);
+  }
+  return out;
+}
+
+/**
+ * Upstream HTTP filters: ext_proc on every attempt (so a retry to another backend is
+ * translated for that backend), then the codec. HTTP/1.1 unless every endpoint is TLS, where
+ * ALPN can negotiate h2.
+ */
+function aiProtocolOptions(gatewayKey: string, cluster: ClusterIR, extproc: ExtprocTarget): ProtoObject {
+  const allTls = cluster.endpoints.length > 0 && cluster.endpoints.every((ep) => ep.tls);
+  return anyOf(TYPED.httpProtocolOptions, {
+    ...(allTls ? { auto_config: {} } : { explicit_http_config: { http_protocol_options: {} } }),
+    http_filters: [upstreamExtProcFilter(gatewayKey, extproc), upstreamCodecFilter()],
+  });
+}
+
+/** One TLS transport socket per distinct SNI, chosen by the endpoint's match metadata. */
+function transportSocketMatches(cluster: ClusterIR): ProtoObject[] {
+  const snis = [...new Set(cluster.endpoints.flatMap((ep) => (ep.tls ? [ep.tls.sni] : [])))].sort();
+  return snis.map((sni) => ({
+    name: `tls/${sni}`,
+    match: stringStruct({ tls: sni }),
+    transport_socket: {
+      name: TLS_TRANSPORT_SOCKET,
+      typed_config: anyOf(TYPED.upstreamTls, {
+        sni,
+        common_tls_context: {
+          // Verify the provider's certificate: API keys must not go to whoever answers.
+          validation_context: {
+            system_root_certs: {},
+            match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: sni } }],
+          },
+        },
+      }),
+    },
+  }));
+}
+
+/** The cluster every ext_proc filter calls: HTTP/2 (gRPC) over a Unix socket or TCP. */
+export function renderExtprocCluster(extproc: ExtprocTarget): ProtoObject {
+  const dns = extproc.kind === 'tcp' && isIP(extproc.address) === 0;
+  const address =
+    extproc.kind === 'uds' ? pipeAddress(extproc.path) : socketAddress(extproc.address, extproc.port);
+  const out: ProtoObject = {
+    name: EXTPROC_CLUSTER,
+    // STATIC needs an IP or a pipe; a Service DNS name needs resolving.
+    type: dns ? 'STRICT_DNS' : 'STATIC',
+    connect_timeout: duration(EXTPROC_CONNECT_TIMEOUT_MS),
+    typed_extension_protocol_options: {
+      [HTTP_PROTOCOL_OPTIONS_KEY]: anyOf(TYPED.httpProtocolOptions, {
+        explicit_http_config: { http2_protocol_options: {} },
+      }),
+    },
+    load_assignment: {
+      cluster_name: EXTPROC_CLUSTER,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }],
+    },
+  };
+  if (dns) out.dns_lookup_family = 'V4_PREFERRED';
+  return out;
+}

@@ -1,0 +1,51 @@
+// The HTTP connection manager of a listener: routes over RDS (same ADS stream, route
+// configuration named like the listener) and the one place that orders the HTTP filters.
+import { FILTER } from '../../lib/headers';
+import type { ProtoObject } from '../../lib/protos';
+import type { ExtprocTarget, ListenerIR } from '../ir/types';
+import { routerExtProcFilter } from './filters/ext-proc';
+import { routerFilter } from './filters/router';
+import { adsConfigSource, anyOf, TYPED } from './proto-values';
+
+/**
+ * The HTTP filter chain of a listener, in the order Envoy runs them on a request.
+ * Adding a filter means adding it here, with the reason for its position.
+ */
+export function httpFilters(gatewayKey: string, listener: ListenerIR, extproc: ExtprocTarget): ProtoObject[] {
+  const filters: ProtoObject[] = [];
+  // 1. Router-level ext_proc first: it must see the client's request before anything routes on
+  //    it, strip client-supplied x-tollgate-* headers, and set x-tollgate-route + clear the
+  //    route cache so the router re-matches. (jwt_authn, when added, goes before it so that
+  //    ext_proc receives verified claims.)
+  if (listener.extProc) filters.push(routerExtProcFilter(gatewayKey, extproc));
+  // 2. Router last: it is terminal and forwards to the cluster of the matched route.
+  filters.push(routerFilter());
+  return filters;
+}
+
+/** The HCM network filter of `listener`. */
+export function httpConnectionManager(
+  gatewayKey: string,
+  listener: ListenerIR,
+  extproc: ExtprocTarget,
+): ProtoObject {
+  return {
+    name: FILTER.hcm,
+    typed_config: anyOf(TYPED.hcm, {
+      stat_prefix: statPrefix(listener.name),
+      codec_type: 'AUTO',
+      rds: { route_config_name: listener.name, config_source: adsConfigSource() },
+      http_filters: httpFilters(gatewayKey, listener, extproc),
+      // This is the edge: trust the peer address, not a client-supplied x-forwarded-for.
+      use_remote_address: { value: true },
+      // Route on a canonical path, so "/a/../v1/x" or "//v1" cannot dodge a route match.
+      normalize_path: { value: true },
+      merge_slashes: true,
+    }),
+  };
+}
+
+/** Stats names may not contain "/" meaningfully; "ns/gw/80" becomes "ns.gw.80". */
+export function statPrefix(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]+/g, '.');
+}

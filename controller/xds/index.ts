@@ -1,0 +1,105 @@
+// toXds(): the IR -> Envoy v3 resources stage of the controller pipeline. Pure: the same IR
+// always gives the same resources, in a stable order, so the ADS server can hash snapshots.
+import type { ProtoObject } from '../../lib/protos';
+import { EXTPROC_CLUSTER, type GatewayIR, type IR } from '../ir/types';
+import { renderCluster, renderExtprocCluster } from './cluster';
+import { renderLoadAssignment } from './endpoint';
+import { checkInvariants } from './invariants';
+import { renderListener } from './listener';
+import {
+  CLUSTER_TYPE_URL,
+  ENDPOINT_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_TYPE_URL,
+  SECRET_TYPE_URL,
+} from './proto-values';
+import { renderRouteConfiguration } from './route';
+import { renderSecret } from './secret';
+
+export {
+  BOOTSTRAP_TYPE_URL,
+  CLUSTER_TYPE_URL,
+  ENDPOINT_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_TYPE_URL,
+  SECRET_TYPE_URL,
+} from './proto-values';
+export { envoyBootstrap, type BootstrapOptions } from './bootstrap';
+export { XdsInvariantError } from './invariants';
+
+export interface NamedResource {
+  name: string;
+  typeUrl: string;
+  resource: ProtoObject;
+}
+
+export interface XdsResources {
+  listeners: NamedResource[];
+  routes: NamedResource[];
+  clusters: NamedResource[];
+  endpoints: NamedResource[];
+  secrets: NamedResource[];
+}
+
+/** The body size extproc accepts when the IR does not say (matches extproc/config/schema.ts). */
+const DEFAULT_MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Resources per Gateway key (= node.cluster). Throws XdsInvariantError listing every broken invariant. */
+export function toXds(ir: IR): Map<string, XdsResources> {
+  checkInvariants(ir);
+  const maxBody = (ir.processor.limits as { maxRequestBodyBytes?: number } | undefined)?.maxRequestBodyBytes;
+  const out = new Map<string, XdsResources>();
+  for (const gateway of ir.gateways)
+    out.set(gateway.key, renderGateway(gateway, ir, maxBody ?? DEFAULT_MAX_REQUEST_BODY_BYTES));
+  return out;
+}
+
+function renderGateway(gateway: GatewayIR, ir: IR, maxBody: number): XdsResources {
+  const clusters = gateway.clusters.map((c) =>
+    named(CLUSTER_TYPE_URL, c.name, renderCluster(gateway.key, c, ir.extproc, maxBody)),
+  );
+  // Only a Gateway with AI traffic calls extproc; others need not resolve or connect to it.
+  const usesExtproc =
+    gateway.listeners.some((l) => l.extProc) || gateway.clusters.some((c) => c.kind === 'ai');
+  if (usesExtproc) clusters.push(named(CLUSTER_TYPE_URL, EXTPROC_CLUSTER, renderExtprocCluster(ir.extproc)));
+  return {
+    listeners: gateway.listeners.map((l) =>
+      named(LISTENER_TYPE_URL, l.name, renderListener(gateway.key, l, ir.extproc, maxBody)),
+    ),
+    routes: gateway.listeners.map((l) => named(ROUTE_TYPE_URL, l.name, renderRouteConfiguration(l))),
+    clusters,
+    endpoints: gateway.clusters
+      .filter((c) => c.discovery === 'eds')
+      .map((c) => named(ENDPOINT_TYPE_URL, c.name, renderLoadAssignment(c))),
+    secrets: gateway.secrets.map((s) => named(SECRET_TYPE_URL, s.name, renderSecret(s))),
+  };
+}
+
+function named(typeUrl: string, name: string, resource: ProtoObject): NamedResource {
+  return { name, typeUrl, resource };
+}
+
+/** The resources of one Gateway keyed the way an ADS snapshot is: type URL -> name -> resource. */
+export function xdsSnapshotFor(resources: XdsResources): Map<string, Map<string, ProtoObject>> {
+  const snapshot = new Map<string, Map<string, ProtoObject>>();
+  // Every type is present, empty or not: an ADS server must answer "none" for an empty type.
+  for (const url of [
+    LISTENER_TYPE_URL,
+    ROUTE_TYPE_URL,
+    CLUSTER_TYPE_URL,
+    ENDPOINT_TYPE_URL,
+    SECRET_TYPE_URL,
+  ]) {
+    snapshot.set(url, new Map());
+  }
+  for (const list of [
+    resources.listeners,
+    resources.routes,
+    resources.clusters,
+    resources.endpoints,
+    resources.secrets,
+  ]) {
+    for (const { name, typeUrl, resource } of list) snapshot.get(typeUrl)?.set(name, resource);
+  }
+  return snapshot;
+}

@@ -1,0 +1,44 @@
+// One Envoy Listener per Gateway port: an HCM filter chain, plus TLS termination with
+// certificates fetched by name over SDS (the same ADS stream) on HTTPS ports.
+import type { ProtoObject } from '../../lib/protos';
+import type { ExtprocTarget, ListenerIR } from '../ir/types';
+import { httpConnectionManager } from './hcm';
+import { adsConfigSource, anyOf, socketAddress, TLS_TRANSPORT_SOCKET, TYPED, u32 } from './proto-values';
+
+export function renderListener(
+  gatewayKey: string,
+  listener: ListenerIR,
+  extproc: ExtprocTarget,
+  maxRequestBodyBytes: number,
+): ProtoObject {
+  const chain: ProtoObject = { filters: [httpConnectionManager(gatewayKey, listener, extproc)] };
+  if (listener.protocol === 'HTTPS') chain.transport_socket = downstreamTls(listener.tlsSecrets);
+  const out: ProtoObject = {
+    name: listener.name,
+    address: socketAddress(listener.address, listener.port),
+    filter_chains: [chain],
+  };
+  // ext_proc BUFFERED mode holds the whole request body in the connection buffer; Envoy answers
+  // 413 past this limit, so it must be at least the body size extproc accepts.
+  if (listener.extProc) out.per_connection_buffer_limit_bytes = u32(maxRequestBodyBytes);
+  return out;
+}
+
+/**
+ * TLS termination with every certificate of the port; Envoy picks the one whose SANs match
+ * the client's SNI, so one filter chain serves all hostnames of the port.
+ */
+function downstreamTls(secretNames: string[]): ProtoObject {
+  return {
+    name: TLS_TRANSPORT_SOCKET,
+    typed_config: anyOf(TYPED.downstreamTls, {
+      common_tls_context: {
+        tls_certificate_sds_secret_configs: secretNames.map((name) => ({
+          name,
+          sds_config: adsConfigSource(),
+        })),
+        alpn_protocols: ['h2', 'http/1.1'],
+      },
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+// How the core drives an ExtProcSession on the response path (router level and upstream
+// level alike): headers first, then the body as the session's current body mode asks. BUFFERED
+// holds the headers until the whole body was processed, so the body answer can still replace
+// the response; STREAMED forwards each processed chunk as it comes.
+// https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/ext_proc_filter
+import type { Decision, ExtProcSession, HeaderList } from '../ext-proc/types';
+import { localReply, type ResponseSource } from './response';
+
+export function decisionReply(d: Extract<Decision, { kind: 'immediate' }>): ResponseSource {
+  return localReply(d.status, d.body, d.details || 'ext_proc_immediate_response', d.headers);
+}
+
+/** Headers of a continue decision; an empty list means "unchanged". */
+export function continuedHeaders(d: Extract<Decision, { kind: 'continue' }>, before: HeaderList): HeaderList {
+  return d.headers.length > 0 ? d.headers : before;
+}
+
+export async function filterResponse(session: ExtProcSession, source: ResponseSource): Promise<ResponseSource> {
+  let decision: Decision;
+  try {
+    decision = await session.responseHeaders(source.headers, source.endOfStream);
+  } catch (err) {
+    source.abort();
+    session.close();
+    throw err;
+  }
+  if (decision.kind === 'immediate') {
+    source.abort();
+    session.close();
+    return decisionReply(decision);
+  }
+  let headers = continuedHeaders(decision, source.headers);
+  const mode = session.responseBodyMode();
+  if (source.endOfStream || mode === 'NONE') {
+    session.close();
+    return { ...source, headers };
+  }
+  const withoutLength = headers.filter(([n]) => n !== 'content-length');
+  if (mode === 'BUFFERED') {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of source.body) chunks.push(chunk);
+      decision = await session.responseChunk(Buffer.concat(chunks), true);
+    } catch (err) {
+      source.abort();
+      session.close();
+      throw err;
+    }
+    session.close();
+    if (decision.kind === 'immediate') return decisionReply(decision);
+    headers = continuedHeaders(decision, withoutLength).filter(([n]) => n !== 'content-length');
+    const body = decision.body ?? Buffer.concat(chunks);
+    return { ...source, headers: [...headers, ['content-length', String(body.length)]], body: [body] };
+  }
+  return { ...source, headers: withoutLength, body: streamThrough(session, source) };
+}
+
+/** STREAMED (and BUFFERED_PARTIAL, sent chunk by chunk): each chunk, then end of stream. */
+async function* streamThrough(session: ExtProcSession, source: ResponseSource): AsyncGenerator<Buffer> {
+  let done = false;
+  try {
+    for await (const chunk of source.body) yield bodyOf(await session.responseChunk(chunk, false), chunk);
+    const last = bodyOf(await session.responseChunk(Buffer.alloc(0), true), Buffer.alloc(0));
+    if (last.length > 0) yield last;
+    done = true;
+  } finally {
+    session.close();
+    if (!done) source.abort();
+  }
+}
+
+function bodyOf(d: Decision, original: Buffer): Buffer {
+  // Headers are already on the wire: an immediate response now can only reset the stream.
+  if (d.kind === 'immediate') throw new Error(`ext_proc immediate response after headers: ${d.details}`);
+  return d.body ?? original;
+}

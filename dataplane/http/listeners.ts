@@ -1,0 +1,175 @@
+// One node:http(s) server per Envoy listener. A listener whose address, port and protocol did
+// not change keeps its server (new routes apply to the next request, a new certificate via
+// setSecureContext); otherwise the old server stops accepting and drains its in-flight requests
+// while the new one binds, as Envoy's listener drain does.
+// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/operations/draining
+import { X509Certificate } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../../lib/log';
+import type { ListenerConfig, SecretConfig } from '../config/types';
+
+export type StreamHandler = (listener: ListenerConfig, scheme: 'http' | 'https', req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+interface Certificate {
+  context: tls.SecureContext;
+  names: string[];
+  pem: { cert: string; key: string };
+}
+
+interface Entry {
+  config: ListenerConfig;
+  bindKey: string;
+  server: http.Server;
+  port: number;
+  certificates: Certificate[];
+}
+
+export interface ListenerManagerOptions {
+  bindAddress?: string;
+  portOverride?: (listenerName: string, port: number) => number;
+  logger: Logger;
+  handler: StreamHandler;
+}
+
+export class ListenerManager {
+  private entries = new Map<string, Entry>();
+
+  constructor(private readonly options: ListenerManagerOptions) {}
+
+  list(): { name: string; port: number }[] {
+    return [...this.entries.values()].map((e) => ({ name: e.config.name, port: e.port }));
+  }
+
+  async update(listeners: Map<string, ListenerConfig>, secrets: Map<string, SecretConfig>): Promise<void> {
+    const next = new Map<string, Entry>();
+    for (const [name, config] of listeners) {
+      let certificates: Certificate[];
+      try {
+        certificates = config.tls ? certificatesOf(config, secrets) : [];
+      } catch (err) {
+        this.options.logger.error({ listener: name, err: (err as Error).message }, 'bad certificate; not serving the listener');
+        continue;
+      }
+      if (config.tls && certificates.length === 0) {
+        this.options.logger.error({ listener: name }, 'listener has no usable certificate; not serving it');
+        continue;
+      }
+      const port = this.options.portOverride?.(name, config.port) ?? config.port;
+      const address = this.options.bindAddress ?? config.address;
+      const bindKey = JSON.stringify({ address, port, tls: Boolean(config.tls) });
+      const old = this.entries.get(name);
+      if (old && old.bindKey === bindKey) {
+        old.config = config;
+        old.certificates = certificates;
+        const first = certificates[0];
+        if (first && old.server instanceof https.Server) old.server.setSecureContext(first.pem);
+        next.set(name, old);
+        continue;
+      }
+      // Rebinding the same fixed port: the old server must release it first.
+      if (old && port !== 0 && old.port === port) this.drain(old);
+      next.set(name, await this.start(config, bindKey, address, port, certificates));
+    }
+    for (const [name, old] of this.entries) if (next.get(name) !== old) this.drain(old);
+    this.entries = next;
+  }
+
+  async close(): Promise<void> {
+    const servers = [...this.entries.values()].map((e) => e.server);
+    this.entries.clear();
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+  }
+
+  private async start(config: ListenerConfig, bindKey: string, address: string, port: number, certificates: Certificate[]): Promise<Entry> {
+    const scheme = config.tls ? 'https' : 'http';
+    // The handler reads the entry's current config, which later updates replace in place.
+    const ref: { entry?: Entry } = {};
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      if (ref.entry) this.options.handler(ref.entry.config, scheme, req, res);
+    };
+    const first = certificates[0];
+    const server = first
+      ? https.createServer(
+          {
+            ...first.pem,
+            // Several certificates on one listener: pick by SNI against each certificate's names.
+            SNICallback: (servername, cb) => cb(null, selectCertificate(ref.entry?.certificates ?? certificates, servername)?.context),
+          },
+          onRequest,
+        )
+      : http.createServer(onRequest);
+    const entry: Entry = { config, bindKey, server, port: await listen(server, address, port), certificates };
+    ref.entry = entry;
+    this.options.logger.info({ listener: config.name, address, port: entry.port, scheme }, 'listener started');
+    return entry;
+  }
+
+  private drain(entry: Entry): void {
+    entry.server.close();
+    entry.server.closeIdleConnections();
+  }
+}
+
+async function listen(server: http.Server, address: string, port: number): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (err) {
+      // A port just released by a draining server can take a moment to become free.
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function certificatesOf(config: ListenerConfig, secrets: Map<string, SecretConfig>): Certificate[] {
+  const out: Certificate[] = [];
+  for (const ref of config.tls?.certificates ?? []) {
+    const pem =
+      ref.kind === 'inline'
+        ? { cert: ref.certificateChain, key: ref.privateKey }
+        : (() => {
+            const s = secrets.get(ref.name);
+            return s ? { cert: s.certificateChain, key: s.privateKey } : undefined;
+          })();
+    if (!pem) continue;
+    out.push({ context: tls.createSecureContext(pem), names: certificateNames(pem.cert), pem });
+  }
+  return out;
+}
+
+function certificateNames(pem: string): string[] {
+  try {
+    const cert = new X509Certificate(pem);
+    const sans = (cert.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
+    const cn = /CN=([^\n,]+)/.exec(cert.subject)?.[1]?.toLowerCase();
+    return sans.length > 0 ? sans : cn ? [cn] : [];
+  } catch {
+    return [];
+  }
+}
+
+function selectCertificate(certs: Certificate[], servername: string): Certificate | undefined {
+  const name = servername.toLowerCase();
+  const matches = (pattern: string): boolean =>
+    pattern === name || (pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && !name.slice(0, -pattern.length + 1).includes('.'));
+  return certs.find((c) => c.names.some(matches)) ?? certs[0];
+}

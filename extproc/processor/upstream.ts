@@ -1,0 +1,110 @@
+// Upstream-level processing of one attempt (docs/architecture.md): the rule comes from the
+// routing header, the backend from the chosen endpoint's metadata; the backend's Translator
+// rewrites path, Host, credentials and body. Every x-tollgate-* header and the client's own
+// credentials are removed before the provider sees the request; the response tells the router
+// level which backend and model served it.
+import { GatewayError } from '../../lib/errors';
+import { BACKEND_HEADER, ROUTE_HEADER, UPSTREAM_MODEL_HEADER, isInternalHeader } from '../../lib/headers';
+import type { BackendConfig, RouteConfig } from '../config/schema';
+import {
+  Mutation,
+  continueResponse,
+  errorResponse,
+  messageKind,
+  passThrough,
+  readHeaders,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from '../messages';
+import { translatorFor } from '../providers';
+import { endpointOf, parseRequest, type Endpoint } from '../request';
+import { upstreamBackendKey } from '../upstream-host';
+import type { EndReason, StreamContext, StreamProcessor } from './types';
+
+/** Client credentials that must never reach a provider (we inject the backend's own). */
+const CLIENT_AUTH_HEADERS = ['authorization', 'api-key', 'x-api-key'];
+
+export class UpstreamProcessor implements StreamProcessor {
+  private backend: BackendConfig | undefined;
+  private modelOverride: string | undefined;
+  private endpoint: Endpoint | undefined;
+  private upstreamModel = '';
+  private bodyChunks: Buffer[] = [];
+
+  constructor(private readonly ctx: StreamContext) {}
+
+  process(req: ProcessingRequest): ProcessingResponse {
+    const kind = messageKind(req);
+    try {
+      switch (kind) {
+        case 'request_headers':
+          return this.onRequestHeaders(req);
+        case 'request_body':
+          return this.onRequestBody(req.request_body?.body ?? Buffer.alloc(0), req.request_body?.end_of_stream);
+        case 'response_headers': {
+          const mutation = new Mutation().setHeader(BACKEND_HEADER, this.backend?.key ?? '');
+          if (this.upstreamModel) mutation.setHeader(UPSTREAM_MODEL_HEADER, this.upstreamModel);
+          // This level has nothing to do with the response body: ask Envoy not to send it.
+          const modeOverride = { response_body_mode: 'NONE' as const, response_trailer_mode: 'SKIP' as const };
+          return continueResponse('response_headers', { mutation, modeOverride });
+        }
+        case 'response_body':
+        case 'request_trailers':
+        case 'response_trailers':
+          return passThrough(kind);
+        case undefined:
+          throw new GatewayError('internal_error', 'Empty ext_proc message.');
+      }
+    } catch (err) {
+      if (err instanceof GatewayError) return errorResponse(err);
+      this.ctx.logger.error({ err }, 'upstream-level processing failed');
+      return errorResponse(new GatewayError('internal_error', 'The gateway failed to prepare the upstream request.'));
+    }
+  }
+
+  end(_reason: EndReason): void {
+    this.bodyChunks = [];
+  }
+
+  private onRequestHeaders(req: ProcessingRequest): ProcessingResponse {
+    const config = this.ctx.config;
+    if (!config) throw new GatewayError('processor_unavailable', 'The gateway has no configuration yet.');
+    const headers = readHeaders(req.request_headers?.headers);
+    const route: RouteConfig | undefined = config.routes[headers.get(ROUTE_HEADER) ?? ''];
+    if (!route) throw new GatewayError('internal_error', 'The request reached an AI backend without a known route.');
+    const backendKey = upstreamBackendKey(req);
+    const ref = route.backends.find((b) => b.backend === backendKey);
+    const backend = backendKey === undefined ? undefined : config.backends[backendKey];
+    if (!ref || !backend) {
+      this.ctx.logger.error({ route: route.key, backend: backendKey }, 'attempt to an endpoint without a known backend');
+      throw new GatewayError('no_healthy_upstream', 'No backend is available for this route.');
+    }
+    this.backend = backend;
+    this.modelOverride = ref.modelOverride;
+    const path = headers.get(':path') ?? '';
+    this.endpoint = endpointOf(path);
+    const upstream = translatorFor(backend.schema).requestHeaders(path, backend);
+    const mutation = new Mutation();
+    for (const name of headers.keys()) {
+      if (isInternalHeader(name) || CLIENT_AUTH_HEADERS.includes(name)) mutation.removeHeader(name);
+    }
+    mutation.setHeader(':path', upstream.path).setHeader(':authority', backend.host);
+    for (const [name, value] of upstream.headers) mutation.setHeader(name, value);
+    return continueResponse('request_headers', { mutation });
+  }
+
+  private onRequestBody(chunk: Buffer, endOfStream: boolean | undefined): ProcessingResponse {
+    if (!this.backend) throw new GatewayError('internal_error', 'Request body before headers.');
+    if (chunk.length > 0) this.bodyChunks.push(chunk);
+    if (!endOfStream) return continueResponse('request_body');
+    const raw = this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks);
+    this.bodyChunks = [];
+    if (!this.endpoint || this.endpoint === 'models') return continueResponse('request_body');
+    const parsed = parseRequest(this.endpoint, raw);
+    this.upstreamModel = this.modelOverride ?? parsed.model;
+    const body = translatorFor(this.backend.schema).requestBody(parsed, this.upstreamModel);
+    if (!body) return continueResponse('request_body');
+    const mutation = new Mutation().setHeader('content-length', String(body.length));
+    return continueResponse('request_body', { mutation, body });
+  }
+}

@@ -1,0 +1,24 @@
+// Writes a kubeconfig that points a client at the fake API server, so code under test loads
+// its connection the same way it does against a real cluster (a file, a current context).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+
+/** Returns the path of a fresh kubeconfig for `serverUrl`; the token is a placeholder the fake ignores. */
+export function writeKubeconfig(
+  serverUrl: string,
+  dir = mkdtempSync(path.join(tmpdir(), 'tollgate-kube-')),
+): string {
+  const file = path.join(dir, 'kubeconfig');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'fake', cluster: { server: serverUrl } }],
+    users: [{ name: 'fake', user: { token: 'fake-token' } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'default' } }],
+    'current-context': 'fake',
+  };
+  writeFileSync(file, stringify(config), { mode: 0o600 });
+  return file;
+}
