@@ -46,6 +46,8 @@ interface TypeState {
   names: string[];
   /** A request for this type went out on the current stream. */
   requested: boolean;
+  /** A response of this type was accepted at least once. */
+  accepted: boolean;
 }
 
 const WILDCARD: ReadonlySet<ResourceKind> = new Set(['listener', 'cluster']);
@@ -67,8 +69,10 @@ export class AdsClient {
       loadGrpcPackage('envoy/service/discovery/v3/ads.proto'),
       'envoy.service.discovery.v3.AggregatedDiscoveryService',
     );
-    this.client = new Service(options.target, grpc.credentials.createInsecure()) as grpc.Client & Record<string, unknown>;
-    for (const kind of ORDER) this.state.set(kind, { version: '', nonce: '', names: [], requested: false });
+    this.client = new Service(options.target, grpc.credentials.createInsecure()) as grpc.Client &
+      Record<string, unknown>;
+    for (const kind of ORDER)
+      this.state.set(kind, { version: '', nonce: '', names: [], requested: false, accepted: false });
   }
 
   start(): void {
@@ -77,6 +81,11 @@ export class AdsClient {
 
   snapshot(): Snapshot {
     return this.current;
+  }
+
+  /** Both wildcard subscriptions (LDS and CDS) have delivered a first accepted response. */
+  initialized(): boolean {
+    return [...WILDCARD].every((kind) => this.must(kind).accepted);
   }
 
   close(): void {
@@ -88,7 +97,10 @@ export class AdsClient {
 
   private connect(): void {
     if (this.closed) return;
-    const open = this.client.StreamAggregatedResources as () => grpc.ClientDuplexStream<unknown, WireResponse>;
+    const open = this.client.StreamAggregatedResources as () => grpc.ClientDuplexStream<
+      unknown,
+      WireResponse
+    >;
     const stream = open.call(this.client);
     this.stream = stream;
     for (const s of this.state.values()) {
@@ -149,11 +161,15 @@ export class AdsClient {
       next = this.convertAll(kind, response);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      this.options.logger.warn({ type: kind, version: response.version_info, reason }, 'NACK: keeping the last good config');
+      this.options.logger.warn(
+        { type: kind, version: response.version_info, reason },
+        'NACK: keeping the last good config',
+      );
       this.send(kind, reason);
       return;
     }
     s.version = response.version_info ?? '';
+    s.accepted = true;
     this.current = { ...this.current, [kind]: next };
     this.send(kind);
     this.options.logger.debug({ type: kind, version: s.version, count: next.size }, 'ACK');
@@ -168,8 +184,12 @@ export class AdsClient {
     const next = new Map<string, unknown>(WILDCARD.has(kind) ? [] : this.current[kind]);
     const seen = new Set<string>();
     for (const any of response.resources ?? []) {
-      if (any.type_url !== TYPE_URL[kind]) throw new Error(`resource of type ${String(any.type_url)} in a ${kind} response`);
-      const { name, value } = convertResource(kind, decodeMessage(TYPE_URL[kind], any.value ?? Buffer.alloc(0)));
+      if (any.type_url !== TYPE_URL[kind])
+        throw new Error(`resource of type ${String(any.type_url)} in a ${kind} response`);
+      const { name, value } = convertResource(
+        kind,
+        decodeMessage(TYPE_URL[kind], any.value ?? Buffer.alloc(0)),
+      );
       if (seen.has(name)) throw new Error(`duplicate ${kind} resource ${name}`);
       seen.add(name);
       if (WILDCARD.has(kind) || wanted.has(name)) next.set(name, value);

@@ -49,7 +49,9 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
     extProcFactory: options.extProcFactory,
     resolveCluster: (name) => clusters.resolveCluster(name),
     routeTable: (listener: ListenerConfig) =>
-      listener.hcm.routes.kind === 'inline' ? listener.hcm.routes.table : (applied?.route.get(listener.hcm.routes.name) ?? EMPTY_TABLE),
+      listener.hcm.routes.kind === 'inline'
+        ? listener.hcm.routes.table
+        : (applied?.route.get(listener.hcm.routes.name) ?? EMPTY_TABLE),
   };
   const listeners = new ListenerManager({
     bindAddress: options.bindAddress,
@@ -73,7 +75,10 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
       // Warming: wait for the dependencies, but no longer than initial_fetch_timeout.
       warmingTimer ??= setTimeout(() => {
         warmingTimer = undefined;
-        logger.warn({ missing: missingResources(latest ?? snapshot) }, 'initial fetch timeout: applying without them');
+        logger.warn(
+          { missing: missingResources(latest ?? snapshot) },
+          'initial fetch timeout: applying without them',
+        );
         schedule(true);
       }, options.initialFetchTimeoutMs ?? 15_000);
       return;
@@ -99,6 +104,8 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
     cluster: options.gatewayKey,
     logger,
     onUpdate: (snapshot) => {
+      // Like Envoy's init manager: nothing is served before the first LDS and CDS arrived.
+      if (!ads.initialized()) return;
       latest = snapshot;
       schedule(false);
     },

@@ -2,15 +2,17 @@
 // resources and Tollgate's CRDs, serves Envoy and extproc over ADS, and writes status
 // conditions while it holds the leader Lease (every replica serves xDS; one writes status).
 import os from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseFlags, stringFlag } from '../args';
 import { createLogger } from '../../lib/log';
 import { Reconciler } from '../../controller/reconciler';
 import { SnapshotCache } from '../../controller/server/snapshot';
 import { AdsServer } from '../../controller/server/ads';
-import { startKubernetesProvider } from '../../controller/provider/kubernetes';
-import { StatusWriter } from '../../controller/provider/kubernetes/status-writer';
-import { startLeaderElection } from '../../controller/provider/kubernetes/leader-election';
+import {
+  KubeConfig,
+  StatusWriter,
+  startKubernetesProvider,
+  startLeaderElection,
+} from '../../controller/provider/kubernetes';
 import { extprocTarget } from './translate';
 
 export async function run(argv: string[]): Promise<number> {
@@ -34,14 +36,12 @@ export async function run(argv: string[]): Promise<number> {
   const port = await ads.listen(stringFlag(flags, 'ads-listen') ?? '0.0.0.0:18000');
   logger.info({ port }, 'ADS server listening');
 
-  const statusWriter = new StatusWriter({ kubeConfig, logger });
+  const statusWriter = new StatusWriter({ kubeConfig, logger, isLeader: () => election.isLeader() });
   const reconciler = new Reconciler({
     cache,
     logger,
     extproc: extprocTarget(stringFlag(flags, 'extproc')),
-    onStatuses: (updates) => {
-      if (election.isLeader()) void statusWriter.write(updates);
-    },
+    onStatuses: (updates) => void statusWriter.write(updates),
   });
   const election = startLeaderElection({
     kubeConfig,
@@ -54,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
       if (last) void statusWriter.write(last.statuses);
     },
     onStoppedLeading: () => logger.warn('lost leadership; no longer writing status'),
+    logger,
   });
   const namespaces = flags.namespace as string[];
   const provider = startKubernetesProvider({
@@ -70,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   logger.info('shutting down');
   provider.close();
+  statusWriter.close();
   reconciler.close();
   await election.close();
   await ads.close();

@@ -68,7 +68,9 @@ export function adsClient(target: string): AggregatedDiscoveryServiceClient {
   return new Client(target, grpc.credentials.createInsecure()) as unknown as AggregatedDiscoveryServiceClient;
 }
 
-export function openSotw(client: AggregatedDiscoveryServiceClient): TestStream<DiscoveryRequest, DiscoveryResponse__Output> {
+export function openSotw(
+  client: AggregatedDiscoveryServiceClient,
+): TestStream<DiscoveryRequest, DiscoveryResponse__Output> {
   return new TestStream(client.StreamAggregatedResources());
 }
 

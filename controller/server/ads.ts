@@ -60,7 +60,8 @@ export class AdsServer {
     const credentials = this.options.credentials ?? grpc.ServerCredentials.createInsecure();
     return new Promise((resolve, reject) => {
       this.server.bindAsync(address, credentials, (err, port) => {
-        if (err) return reject(new Error(`ADS server cannot listen on ${address}: ${err.message}`, { cause: err }));
+        if (err)
+          return reject(new Error(`ADS server cannot listen on ${address}: ${err.message}`, { cause: err }));
         this.listening = true;
         resolve(port);
       });

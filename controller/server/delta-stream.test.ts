@@ -23,9 +23,10 @@ after(async () => {
   await ads.close();
 });
 
-const names = (res: DeltaDiscoveryResponse__Output): string[] => (res.resources ?? []).map((r) => r.name ?? '').sort();
+const names = (res: DeltaDiscoveryResponse__Output): string[] =>
+  (res.resources ?? []).map((r) => r.name ?? '').sort();
 
-test('subscribe, update only what changed, remove, unsubscribe, NACK', async () => {
+void test('subscribe, update only what changed, remove, unsubscribe, NACK', async () => {
   cache.setSnapshot('ns/a', fixtureSnapshot({ listener: 'a', cluster: 'a1', ports: [1001] }));
   const client = adsClient(`127.0.0.1:${await ready}`);
   const stream = openDelta(client);
@@ -41,7 +42,9 @@ test('subscribe, update only what changed, remove, unsubscribe, NACK', async () 
     assert.deepEqual(names(eds), ['a1']);
     stream.send({ type_url: TYPE_URL.endpoint, response_nonce: eds.nonce });
     await delay(20);
-    assert.ok(acks.some((a) => a.protocol === 'delta' && a.typeUrl === TYPE_URL.endpoint && a.nonce === eds.nonce));
+    assert.ok(
+      acks.some((a) => a.protocol === 'delta' && a.typeUrl === TYPE_URL.endpoint && a.nonce === eds.nonce),
+    );
 
     // Two clusters; only the new one (and its endpoints) travel.
     const two = fixtureSnapshot({ listener: 'a', cluster: 'a1', ports: [1001] });
@@ -59,7 +62,11 @@ test('subscribe, update only what changed, remove, unsubscribe, NACK', async () 
     assert.deepEqual(names(eds2), ['a2']);
 
     // NACK the endpoints: recorded, and the same version is not sent again.
-    stream.send({ type_url: TYPE_URL.endpoint, response_nonce: eds2.nonce, error_detail: { message: 'bad endpoint' } });
+    stream.send({
+      type_url: TYPE_URL.endpoint,
+      response_nonce: eds2.nonce,
+      error_detail: { message: 'bad endpoint' },
+    });
     await delay(50);
     const nack = ads.nacks().find((n) => n.protocol === 'delta');
     assert.equal(nack?.message, 'bad endpoint');
@@ -76,10 +83,17 @@ test('subscribe, update only what changed, remove, unsubscribe, NACK', async () 
     const eds3 = await stream.next();
     assert.equal(eds3.type_url, TYPE_URL.endpoint);
     assert.deepEqual(eds3.removed_resources, ['a2']);
-    stream.send({ type_url: TYPE_URL.endpoint, response_nonce: eds3.nonce, resource_names_unsubscribe: ['a1'] });
+    stream.send({
+      type_url: TYPE_URL.endpoint,
+      response_nonce: eds3.nonce,
+      resource_names_unsubscribe: ['a1'],
+    });
 
     // After unsubscribing a1, its endpoint changes are no longer sent; CDS changes still are.
-    cache.setSnapshot('ns/a', fixtureSnapshot({ listener: 'a', cluster: 'a1', ports: [1003], lbPolicy: 'LEAST_REQUEST' }));
+    cache.setSnapshot(
+      'ns/a',
+      fixtureSnapshot({ listener: 'a', cluster: 'a1', ports: [1003], lbPolicy: 'LEAST_REQUEST' }),
+    );
     const cds4 = await stream.next();
     assert.equal(cds4.type_url, TYPE_URL.cluster);
     stream.send({ type_url: TYPE_URL.cluster, response_nonce: cds4.nonce });
@@ -91,7 +105,7 @@ test('subscribe, update only what changed, remove, unsubscribe, NACK', async () 
   }
 });
 
-test('initial_resource_versions: only resources the client holds at another version are sent', async () => {
+void test('initial_resource_versions: only resources the client holds at another version are sent', async () => {
   cache.setSnapshot('ns/b', fixtureSnapshot({ listener: 'b', cluster: 'b1', ports: [1001] }));
   const held = cache.getSnapshot('ns/b')?.ofType(TYPE_URL.cluster).resources.get('b1')?.version ?? '';
   const client = adsClient(`127.0.0.1:${await ready}`);

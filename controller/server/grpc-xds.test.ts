@@ -40,7 +40,9 @@ async function startBackend(name: string): Promise<{ port: number; server: grpc.
     { Who: (_call: unknown, callback: grpc.sendUnaryData<Buffer>) => callback(null, Buffer.from(name)) },
   );
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   return { port, server };
 }
@@ -54,7 +56,8 @@ function who(client: grpc.Client): Promise<string> {
       Buffer.alloc(0),
       new grpc.Metadata(),
       { deadline: Date.now() + 5000 },
-      (err, value) => (err || !value ? reject(err ?? new Error('empty response')) : resolve(value.toString())),
+      (err, value) =>
+        err || !value ? reject(err ?? new Error('empty response')) : resolve(value.toString()),
     );
   });
 }
@@ -75,18 +78,25 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-test('grpc-js-xds resolves, follows an endpoint change, and NACKs a bad cluster', async () => {
+void test('grpc-js-xds resolves, follows an endpoint change, and NACKs a bad cluster', async () => {
   const cache = new SnapshotCache();
   const ads = new AdsServer({ cache, logger: createLogger('test', 'silent') });
   const adsPort = await ads.listen('127.0.0.1:0');
   cleanups.push(() => ads.close());
   const a = await startBackend('backend-a');
   const b = await startBackend('backend-b');
-  cleanups.push(() => a.server.forceShutdown(), () => b.server.forceShutdown());
+  cleanups.push(
+    () => a.server.forceShutdown(),
+    () => b.server.forceShutdown(),
+  );
 
   process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
     xds_servers: [
-      { server_uri: `127.0.0.1:${adsPort}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },
+      {
+        server_uri: `127.0.0.1:${adsPort}`,
+        channel_creds: [{ type: 'insecure' }],
+        server_features: ['xds_v3'],
+      },
     ],
     node: { id: 'grpc-xds-test', cluster: 'ns/echo', locality: {} },
   });

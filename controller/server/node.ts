@@ -14,8 +14,12 @@ export function nodeOf(node: Node__Output | undefined): StreamNode | { error: st
   return { id: node.id ?? '', cluster: node.cluster };
 }
 
-/** Ends a stream with INVALID_ARGUMENT and a message, without throwing if it already ended. */
-export function rejectStream(call: grpc.ServerDuplexStream<unknown, unknown>, code: grpc.status, message: string): void {
+/** Ends a stream with a gRPC status and a message, without throwing if it already ended. */
+export function rejectStream(
+  call: grpc.ServerDuplexStream<unknown, unknown>,
+  code: grpc.status,
+  message: string,
+): void {
   try {
     call.emit('error', { code, details: message });
   } catch {

@@ -5,7 +5,10 @@ import type { ProtoObject } from '../../lib/protos';
 import { PROCESSOR_CONFIG_NAME, type ProcessorConfigDocument } from '../../extproc/config/schema';
 import { canonicalJson, contentVersion } from '../../extproc/config/version';
 
-export function processorConfigResource(doc: ProcessorConfigDocument): { name: string; resource: ProtoObject } {
+export function processorConfigResource(doc: ProcessorConfigDocument): {
+  name: string;
+  resource: ProtoObject;
+} {
   const json = canonicalJson(doc);
   return { name: PROCESSOR_CONFIG_NAME, resource: { version: contentVersion(json), json } };
 }

@@ -7,7 +7,7 @@ import { TYPE_URL } from './resource-types';
 import { fixtureSnapshot } from './test-fixtures';
 import { decodeMessage } from '../../lib/protos';
 
-test('versions are content hashes: same content, same versions, whatever the insertion order', () => {
+void test('versions are content hashes: same content, same versions, whatever the insertion order', () => {
   const a = new SnapshotCache();
   const b = new SnapshotCache();
   const snap = fixtureSnapshot({ listener: 'l', ports: [1001, 1002] });
@@ -22,7 +22,7 @@ test('versions are content hashes: same content, same versions, whatever the ins
   assert.equal(decoded.cluster_name, 'l-cluster');
 });
 
-test('an unchanged snapshot reports no change and notifies nobody', () => {
+void test('an unchanged snapshot reports no change and notifies nobody', () => {
   const cache = new SnapshotCache();
   const events: [string, string[]][] = [];
   cache.onChange((node, types) => events.push([node, types]));
@@ -31,7 +31,7 @@ test('an unchanged snapshot reports no change and notifies nobody', () => {
   assert.equal(events.length, 1);
 });
 
-test('only the types whose content changed are reported', () => {
+void test('only the types whose content changed are reported', () => {
   const cache = new SnapshotCache();
   cache.setSnapshot('ns/gw', fixtureSnapshot({ listener: 'l', ports: [1001] }));
   const before = cache.getSnapshot('ns/gw');
@@ -44,7 +44,7 @@ test('only the types whose content changed are reported', () => {
   assert.equal(before?.ofType(TYPE_URL.cluster).version, after?.ofType(TYPE_URL.cluster).version);
 });
 
-test('a type missing from a snapshot means no resources of that type', () => {
+void test('a type missing from a snapshot means no resources of that type', () => {
   const cache = new SnapshotCache();
   cache.setSnapshot('ns/gw', fixtureSnapshot({ listener: 'l', ports: [1001] }));
   const events: string[][] = [];
@@ -55,7 +55,7 @@ test('a type missing from a snapshot means no resources of that type', () => {
   assert.equal(cache.setSnapshot('ns/gw', new Map([[TYPE_URL.listener, new Map()]])), false);
 });
 
-test('a resource that cannot be encoded throws with its name and keeps the old snapshot', () => {
+void test('a resource that cannot be encoded throws with its name and keeps the old snapshot', () => {
   const cache = new SnapshotCache();
   cache.setSnapshot('ns/gw', fixtureSnapshot({ listener: 'l', ports: [1001] }));
   const old = cache.getSnapshot('ns/gw');
@@ -64,6 +64,9 @@ test('a resource that cannot be encoded throws with its name and keeps the old s
   assert.throws(() => cache.setSnapshot('ns/gw', bad), /cannot encode .*Cluster "broken"/);
   assert.equal(cache.getSnapshot('ns/gw'), old);
   const unknownType = new Map([['type.googleapis.com/no.such.Type', new Map([['x', {}]])]]);
-  assert.throws(() => cache.setSnapshot('ns/gw', unknownType), /cannot encode type.googleapis.com\/no.such.Type "x"/);
+  assert.throws(
+    () => cache.setSnapshot('ns/gw', unknownType),
+    /cannot encode type.googleapis.com\/no.such.Type "x"/,
+  );
   assert.equal(cache.getSnapshot('ns/gw'), old);
 });

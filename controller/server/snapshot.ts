@@ -44,7 +44,10 @@ export class SnapshotCache {
    * listeners hear about the changed types only. Throws (and keeps the old snapshot) when a
    * resource cannot be encoded as its type.
    */
-  setSnapshot(nodeCluster: string, resources: ReadonlyMap<string, ReadonlyMap<string, ProtoObject>>): boolean {
+  setSnapshot(
+    nodeCluster: string,
+    resources: ReadonlyMap<string, ReadonlyMap<string, ProtoObject>>,
+  ): boolean {
     if (!nodeCluster) throw new Error('setSnapshot: node cluster must not be empty');
     const types = new Map<string, TypeSnapshot>();
     for (const [typeUrl, byName] of resources) types.set(typeUrl, encodeType(nodeCluster, typeUrl, byName));
@@ -72,7 +75,11 @@ export class SnapshotCache {
   }
 }
 
-function encodeType(nodeCluster: string, typeUrl: string, byName: ReadonlyMap<string, ProtoObject>): TypeSnapshot {
+function encodeType(
+  nodeCluster: string,
+  typeUrl: string,
+  byName: ReadonlyMap<string, ProtoObject>,
+): TypeSnapshot {
   const encoded = new Map<string, EncodedResource>();
   for (const name of [...byName.keys()].sort()) {
     const object = byName.get(name) as ProtoObject;
@@ -80,9 +87,12 @@ function encodeType(nodeCluster: string, typeUrl: string, byName: ReadonlyMap<st
     try {
       bytes = encodeMessage(typeUrl, object);
     } catch (err) {
-      throw new Error(`snapshot ${nodeCluster}: cannot encode ${typeUrl} "${name}": ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new Error(
+        `snapshot ${nodeCluster}: cannot encode ${typeUrl} "${name}": ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const value = Buffer.from(bytes);
     encoded.set(name, { name, version: contentVersion(value), any: { type_url: typeUrl, value } });

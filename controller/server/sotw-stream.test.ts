@@ -28,7 +28,7 @@ async function connect() {
   return { client, stream: openSotw(client) };
 }
 
-test('wildcard CDS and named EDS, ACKed; unchanged snapshot is not re-pushed', async () => {
+void test('wildcard CDS and named EDS, ACKed; unchanged snapshot is not re-pushed', async () => {
   cache.setSnapshot('ns/a', fixtureSnapshot({ listener: 'a', ports: [1001] }));
   const { client, stream } = await connect();
   try {
@@ -36,7 +36,10 @@ test('wildcard CDS and named EDS, ACKed; unchanged snapshot is not re-pushed', a
     const cds = await stream.next();
     assert.equal(cds.type_url, TYPE_URL.cluster);
     assert.equal(cds.resources?.length, 1);
-    assert.equal(decodeMessage(TYPE_URL.cluster, cds.resources?.[0]?.value ?? Buffer.alloc(0)).name, 'a-cluster');
+    assert.equal(
+      decodeMessage(TYPE_URL.cluster, cds.resources?.[0]?.value ?? Buffer.alloc(0)).name,
+      'a-cluster',
+    );
     stream.send({ type_url: TYPE_URL.cluster, version_info: cds.version_info, response_nonce: cds.nonce });
     stream.send({ type_url: TYPE_URL.endpoint, resource_names: ['a-cluster', 'missing'] });
     const eds = await stream.next();
@@ -63,7 +66,7 @@ test('wildcard CDS and named EDS, ACKed; unchanged snapshot is not re-pushed', a
   }
 });
 
-test('NACK is recorded with its reason; the version is not re-sent; stale nonces are ignored', async () => {
+void test('NACK is recorded with its reason; the version is not re-sent; stale nonces are ignored', async () => {
   cache.setSnapshot('ns/b', fixtureSnapshot({ listener: 'b', ports: [1001] }));
   const { client, stream } = await connect();
   try {
@@ -96,7 +99,7 @@ test('NACK is recorded with its reason; the version is not re-sent; stale nonces
   }
 });
 
-test('a new stream that already holds the current version gets nothing until a change', async () => {
+void test('a new stream that already holds the current version gets nothing until a change', async () => {
   cache.setSnapshot('ns/c', fixtureSnapshot({ listener: 'c', ports: [1001] }));
   const current = cache.getSnapshot('ns/c')?.ofType(TYPE_URL.cluster).version;
   const { client, stream } = await connect();
@@ -112,14 +115,18 @@ test('a new stream that already holds the current version gets nothing until a c
       response_nonce: rds.nonce,
     });
     const again = await stream.next();
-    assert.equal(again.version_info, rds.version_info, 'a changed subscription is answered at the same version');
+    assert.equal(
+      again.version_info,
+      rds.version_info,
+      'a changed subscription is answered at the same version',
+    );
   } finally {
     stream.close();
     client.close();
   }
 });
 
-test('on a change, types go out in dependency order, each after the previous was answered', async () => {
+void test('on a change, types go out in dependency order, each after the previous was answered', async () => {
   cache.setSnapshot('ns/d', fixtureSnapshot({ listener: 'd', ports: [1001] }));
   const { client, stream } = await connect();
   try {
@@ -131,7 +138,8 @@ test('on a change, types go out in dependency order, each after the previous was
     ];
     const names = new Map(subscriptions);
     stream.send({ node: node('ns/d'), type_url: TYPE_URL.listener });
-    for (const [type_url, resource_names] of subscriptions.slice(1)) stream.send({ type_url, resource_names });
+    for (const [type_url, resource_names] of subscriptions.slice(1))
+      stream.send({ type_url, resource_names });
     // Initially CDS may overtake an unanswered LDS (it comes first in the order); on a change,
     // the walk stops at each unanswered type.
     const ackAll = async (count: number, gated: boolean): Promise<string[]> => {
@@ -151,16 +159,30 @@ test('on a change, types go out in dependency order, each after the previous was
       }
       return order;
     };
-    assert.deepEqual((await ackAll(4, false)).sort(), Object.values(TYPE_URL).slice(0, 5).filter((t) => t !== TYPE_URL.secret).sort());
-    cache.setSnapshot('ns/d', fixtureSnapshot({ listener: 'd', ports: [1002], lbPolicy: 'LEAST_REQUEST', tag: 'v2' }));
-    assert.deepEqual(await ackAll(4, true), [TYPE_URL.cluster, TYPE_URL.endpoint, TYPE_URL.listener, TYPE_URL.route]);
+    assert.deepEqual(
+      (await ackAll(4, false)).sort(),
+      Object.values(TYPE_URL)
+        .slice(0, 5)
+        .filter((t) => t !== TYPE_URL.secret)
+        .sort(),
+    );
+    cache.setSnapshot(
+      'ns/d',
+      fixtureSnapshot({ listener: 'd', ports: [1002], lbPolicy: 'LEAST_REQUEST', tag: 'v2' }),
+    );
+    assert.deepEqual(await ackAll(4, true), [
+      TYPE_URL.cluster,
+      TYPE_URL.endpoint,
+      TYPE_URL.listener,
+      TYPE_URL.route,
+    ]);
   } finally {
     stream.close();
     client.close();
   }
 });
 
-test('a stream without node.cluster is refused', async () => {
+void test('a stream without node.cluster is refused', async () => {
   const { client, stream } = await connect();
   try {
     stream.send({ type_url: TYPE_URL.cluster });

@@ -25,6 +25,8 @@ interface TypeState {
   /** Nonce of the last response; awaiting while the client has not answered it. */
   nonce?: string;
   awaiting: boolean;
+  /** Named resources were requested once: an empty list then unsubscribes (no legacy wildcard). */
+  named: boolean;
 }
 
 export class SotwStream {
@@ -66,7 +68,7 @@ export class SotwStream {
     if (!typeUrl) return rejectStream(this.call, status.INVALID_ARGUMENT, 'ADS requests must set type_url');
     let state = this.types.get(typeUrl);
     if (!state) {
-      state = { names: [], awaiting: false };
+      state = { names: [], awaiting: false, named: false };
       this.types.set(typeUrl, state);
     }
     const nonce = request.response_nonce ?? '';
@@ -79,7 +81,9 @@ export class SotwStream {
       state.awaiting = false;
       this.answered(typeUrl, state, request);
     }
-    state.names = subscription(typeUrl, request.resource_names ?? []);
+    const requested = request.resource_names ?? [];
+    state.names = subscription(typeUrl, requested, state.named);
+    state.named ||= requested.some((n) => n !== '*');
     if (state.nonce === undefined && request.version_info) {
       // A reconnecting client already holds this version for these names: do not resend it.
       state.version = request.version_info;
@@ -95,7 +99,13 @@ export class SotwStream {
       const message = request.error_detail.message ?? '';
       const rejectedVersion = state.version ?? '';
       this.logger.warn({ ...base, rejectedVersion, message }, 'xDS NACK');
-      this.hooks.nack({ ...base, rejectedVersion, nonce: state.nonce ?? '', message, at: new Date().toISOString() });
+      this.hooks.nack({
+        ...base,
+        rejectedVersion,
+        nonce: state.nonce ?? '',
+        message,
+        at: new Date().toISOString(),
+      });
     } else {
       this.hooks.ack({ ...base, version: request.version_info ?? '', nonce: state.nonce ?? '' });
     }
@@ -130,8 +140,9 @@ export class SotwStream {
   }
 }
 
-function subscription(typeUrl: string, names: string[]): string[] | null {
-  if (WILDCARD_TYPES.has(typeUrl) && (names.length === 0 || names.includes('*'))) return null;
+/** null for a wildcard: "*", or (legacy) an empty list on LDS/CDS before any named request. */
+function subscription(typeUrl: string, names: string[], named: boolean): string[] | null {
+  if (names.includes('*') || (WILDCARD_TYPES.has(typeUrl) && names.length === 0 && !named)) return null;
   return [...new Set(names)].filter((n) => n !== '*');
 }
 

@@ -4,7 +4,8 @@
 import type { ProtoObject } from '../../lib/protos';
 import { TYPE_URL } from './resource-types';
 
-const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
 export interface FixtureOptions {
@@ -37,7 +38,9 @@ export function fixtureSnapshot(o: FixtureOptions): SnapshotResources {
   };
   const routeConfig: ProtoObject = {
     name: route,
-    virtual_hosts: [{ name: o.tag ?? 'all', domains: ['*'], routes: [{ match: { prefix: '' }, route: { cluster } }] }],
+    virtual_hosts: [
+      { name: o.tag ?? 'all', domains: ['*'], routes: [{ match: { prefix: '' }, route: { cluster } }] },
+    ],
   };
   const clusterResource: ProtoObject = {
     name: cluster,

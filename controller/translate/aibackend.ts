@@ -35,6 +35,10 @@ type Failure = { ok: false; accepted: boolean; reason: Reason; message: string }
 
 export function resolveBackends(resources: Resources, now: string): BackendResolution {
   const out: BackendResolution = { usable: new Map(), unusable: new Map(), statuses: [] };
+  // Invalid ones get their status in index.ts; routes that use them say why they are unusable.
+  for (const o of resources.invalid)
+    if (o.kind === 'AIBackend')
+      out.unusable.set(`${o.namespace ?? 'default'}/${o.name}`, `invalid: ${o.message}`);
   const services = new ObjectIndex(resources.services);
   const secrets = new ObjectIndex(resources.secrets);
   for (const backend of resources.aiBackends) {
@@ -126,7 +130,17 @@ function locate(
 ): Located {
   const { url, service } = backend.spec.endpoint;
   if (url !== undefined) {
-    const parsed = new URL(url);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return {
+        ok: false,
+        accepted: false,
+        reason: Reason.UnsupportedValue,
+        message: `endpoint.url ${url} is not a URL`,
+      };
+    }
     const tls = parsed.protocol === 'https:';
     if (!tls && parsed.protocol !== 'http:')
       return {

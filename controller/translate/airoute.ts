@@ -1,7 +1,7 @@
 // AIRoutes: each rule becomes a route in extproc's configuration (key "ns/route/rule"), one AI
 // cluster ("ai/ns/route/rule") holding its backends' endpoints by priority and weight, and an
 // Envoy route that matches the routing header extproc sets (docs/architecture.md).
-import { GROUP, type AIRoute } from '../api';
+import { GROUP, type AIRoute, type AIRouteRule } from '../api';
 import { ROUTE_HEADER } from '../../lib/headers';
 import type { RouteConfig } from '../../extproc/config/schema';
 import type { BackendResolution } from './aibackend';
@@ -77,28 +77,7 @@ function translateOne(route: AIRoute, ctx: AIRouteContext, result: AIRouteResult
   const attached = parents.some((p) => p.attachments.length > 0);
   route.spec.rules.forEach((rule, index) => {
     const key = `${namespace}/${route.metadata.name}/${names[index] ?? `rule-${index}`}`;
-    const resolved: ResolvedRef[] = [];
-    for (const ref of rule.backendRefs) {
-      const backendNamespace = ref.namespace ?? namespace;
-      const backendKey = `${backendNamespace}/${ref.name}`;
-      const from = { group: GROUP, kind: 'AIRoute', namespace };
-      const to = { group: GROUP, kind: 'AIBackend', namespace: backendNamespace, name: ref.name };
-      const backend = ctx.backends.usable.get(backendKey);
-      const unusable = ctx.backends.unusable.get(backendKey);
-      if (!referenceAllowed(ctx.resources.referenceGrants, from, to))
-        problems.push({
-          reason: Reason.RefNotPermitted,
-          message: `AIBackend ${backendKey} is in another namespace and no ReferenceGrant allows it`,
-        });
-      else if (backend) {
-        if (ref.weight > 0) resolved.push({ ref, backend });
-      } else if (unusable !== undefined)
-        problems.push({
-          reason: Reason.BackendNotFound,
-          message: `AIBackend ${backendKey} is not usable: ${unusable}`,
-        });
-      else problems.push({ reason: Reason.BackendNotFound, message: `AIBackend ${backendKey} not found` });
-    }
+    const resolved = resolveRefs(rule.backendRefs, namespace, ctx, problems);
     if (!attached) return;
     const creation = route.metadata.creationTimestamp ?? '';
     const order = [creation, `${namespace}/${route.metadata.name}`, index];
@@ -148,6 +127,38 @@ function translateOne(route: AIRoute, ctx: AIRouteContext, result: AIRouteResult
     }
   });
   result.statuses.push(routeStatus(route, parents, problems, ctx));
+}
+
+/** The rule's usable backends (weight 0 means no traffic); every other ref becomes a problem. */
+function resolveRefs(
+  refs: AIRouteRule['backendRefs'],
+  namespace: string,
+  ctx: AIRouteContext,
+  problems: Problem[],
+): ResolvedRef[] {
+  const resolved: ResolvedRef[] = [];
+  for (const ref of refs) {
+    const backendNamespace = ref.namespace ?? namespace;
+    const backendKey = `${backendNamespace}/${ref.name}`;
+    const from = { group: GROUP, kind: 'AIRoute', namespace };
+    const to = { group: GROUP, kind: 'AIBackend', namespace: backendNamespace, name: ref.name };
+    const backend = ctx.backends.usable.get(backendKey);
+    const unusable = ctx.backends.unusable.get(backendKey);
+    if (!referenceAllowed(ctx.resources.referenceGrants, from, to))
+      problems.push({
+        reason: Reason.RefNotPermitted,
+        message: `AIBackend ${backendKey} is in another namespace and no ReferenceGrant allows it`,
+      });
+    else if (backend) {
+      if (ref.weight > 0) resolved.push({ ref, backend });
+    } else if (unusable !== undefined)
+      problems.push({
+        reason: Reason.BackendNotFound,
+        message: `AIBackend ${backendKey} is not usable: ${unusable}`,
+      });
+    else problems.push({ reason: Reason.BackendNotFound, message: `AIBackend ${backendKey} not found` });
+  }
+  return resolved;
 }
 
 /** Hostnames extproc matches the rule on: the union over listeners; [] when any is unrestricted. */

@@ -49,7 +49,7 @@ export function resolveService(
       }
     }
   }
-  addresses.sort((a, b) => a.address.localeCompare(b.address) || a.port - b.port);
+  addresses.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
   if (addresses.length === 0) addresses.push({ address: serviceDnsName(namespace, name), port });
   return { ok: true, addresses };
 }

@@ -1,12 +1,12 @@
 // GatewayClasses and Gateways: which Gateways are ours, their listeners' validity (protocol,
 // conflicts, TLS certificates, allowed route kinds).
-import { GATEWAY_GROUP, GROUP, secretValue, type Gateway, type GatewayClass, type Listener } from '../api';
+import { GATEWAY_GROUP, GROUP, type Gateway, type GatewayClass, type Listener } from '../api';
 import type { Resources } from '../provider/resources';
 import type { TlsSecretIR } from '../ir/types';
-import { condition, stampConditions, type PendingCondition } from './conditions';
+import { condition, stampConditions } from './conditions';
 import type { GatewayCtx, ListenerCtx, RouteKindRef } from './context';
 import { resolveCertificates } from './certificates';
-import { ObjectIndex, keyOf, namespaceOf } from './refs';
+import { ObjectIndex, namespaceOf } from './refs';
 import { ConditionType, Reason, type StatusUpdate } from './status';
 
 const ROUTE_KINDS: readonly RouteKindRef[] = [
@@ -43,76 +43,80 @@ export function acceptClasses(
 }
 
 export function buildGateway(gateway: Gateway, resources: Resources): GatewayCtx {
-  const key = keyOf({ metadata: { name: gateway.metadata.name, namespace: namespaceOf(gateway) } });
-  const gen = gateway.metadata.generation;
+  const key = `${namespaceOf(gateway)}/${gateway.metadata.name}`;
   const secrets = new Map<string, TlsSecretIR>();
   const secretIndex = new ObjectIndex(resources.secrets);
-  const listeners: ListenerCtx[] = gateway.spec.listeners.map((spec) => {
-    const ctx: ListenerCtx = {
-      gatewayKey: key,
-      gateway,
-      spec,
-      accepted: true,
-      programmed: false,
-      supportedKinds: [],
-      conditions: [],
-      attachedRoutes: 0,
-      tlsSecrets: [],
-    };
-    const problems: PendingCondition[] = [];
-    if (!PROTOCOLS.has(spec.protocol)) {
-      ctx.accepted = false;
-      problems.push(
-        condition(
-          ConditionType.Accepted,
-          false,
-          Reason.UnsupportedProtocol,
-          `protocol ${spec.protocol} is not supported; use HTTP or HTTPS`,
-          gen,
-        ),
-      );
-    } else if (spec.tls?.mode === 'Passthrough') {
-      ctx.accepted = false;
-      problems.push(
-        condition(
-          ConditionType.Accepted,
-          false,
-          Reason.UnsupportedValue,
-          'tls.mode Passthrough is not supported',
-          gen,
-        ),
-      );
-    }
-    const kinds = routeKinds(spec);
-    ctx.supportedKinds = kinds.supported;
-    let refsOk = kinds.invalid.length === 0;
-    let refsReason: Reason = Reason.ResolvedRefs;
-    let refsMessage = kinds.invalid.length
-      ? `unsupported route kinds: ${kinds.invalid.join(', ')}`
-      : 'References resolved';
-    if (!refsOk) refsReason = Reason.InvalidRouteKinds;
-    let certsOk = true;
-    if (ctx.accepted && spec.protocol === 'HTTPS') {
-      const certs = resolveCertificates(spec, gateway, resources, secretIndex);
-      if (certs.ok) {
-        for (const s of certs.secrets) secrets.set(s.name, s);
-        ctx.tlsSecrets = certs.secrets.map((s) => s.name);
-      } else {
-        certsOk = refsOk = false;
-        refsReason = certs.reason;
-        refsMessage = certs.message;
-      }
-    }
-    ctx.programmed = ctx.accepted && certsOk && ctx.supportedKinds.length > 0;
-    ctx.conditions = [
-      problems[0] ?? condition(ConditionType.Accepted, true, Reason.Accepted, 'Listener accepted', gen),
-      condition(ConditionType.ResolvedRefs, refsOk, refsReason, refsMessage, gen),
-    ];
-    return ctx;
+  const listeners = gateway.spec.listeners.map((spec) => {
+    const ctx = buildListener(spec, key, gateway, resources, secretIndex);
+    for (const s of ctx.secrets) secrets.set(s.name, s);
+    return ctx.listener;
   });
-  markConflicts(listeners, gen);
-  const sortedSecrets = [...secrets.values()].sort((a, b) => a.name.localeCompare(b.name));
+  markConflicts(listeners, gateway.metadata.generation);
+  const sortedSecrets = [...secrets.values()].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   return { key, gateway, listeners, secrets: sortedSecrets };
+}
+
+interface Verdict {
+  reason: Reason;
+  message: string;
+}
+
+function buildListener(
+  spec: Listener,
+  gatewayKey: string,
+  gateway: Gateway,
+  resources: Resources,
+  secretIndex: ObjectIndex<Resources['secrets'][number]>,
+): { listener: ListenerCtx; secrets: TlsSecretIR[] } {
+  const gen = gateway.metadata.generation;
+  const rejected = unsupported(spec);
+  // A listener we cannot serve supports no route kinds at all.
+  const kinds = rejected ? { supported: [], invalid: [] } : routeKinds(spec);
+  let refsProblem: Verdict | undefined = kinds.invalid.length
+    ? { reason: Reason.InvalidRouteKinds, message: `unsupported route kinds: ${kinds.invalid.join(', ')}` }
+    : undefined;
+  let secrets: TlsSecretIR[] = [];
+  let certsOk = true;
+  if (!rejected && spec.protocol === 'HTTPS') {
+    const certs = resolveCertificates(spec, gateway, resources, secretIndex);
+    if (certs.ok) secrets = certs.secrets;
+    else {
+      certsOk = false;
+      refsProblem = certs;
+    }
+  }
+  const listener: ListenerCtx = {
+    gatewayKey,
+    gateway,
+    spec,
+    accepted: !rejected,
+    programmed: !rejected && certsOk && kinds.supported.length > 0,
+    supportedKinds: kinds.supported,
+    conditions: [
+      rejected
+        ? condition(ConditionType.Accepted, false, rejected.reason, rejected.message, gen)
+        : condition(ConditionType.Accepted, true, Reason.Accepted, 'Listener accepted', gen),
+      refsProblem
+        ? condition(ConditionType.ResolvedRefs, false, refsProblem.reason, refsProblem.message, gen)
+        : condition(ConditionType.ResolvedRefs, true, Reason.ResolvedRefs, 'References resolved', gen),
+    ],
+    attachedRoutes: 0,
+    tlsSecrets: secrets.map((s) => s.name),
+  };
+  return { listener, secrets };
+}
+
+function unsupported(spec: Listener): Verdict | undefined {
+  if (!PROTOCOLS.has(spec.protocol))
+    return {
+      reason: Reason.UnsupportedProtocol,
+      message: `protocol ${spec.protocol} is not supported; use HTTP or HTTPS`,
+    };
+  if (spec.tls?.mode === 'Passthrough')
+    return { reason: Reason.UnsupportedValue, message: 'tls.mode Passthrough is not supported' };
+  return undefined;
 }
 
 function routeKinds(spec: Listener): { supported: RouteKindRef[]; invalid: string[] } {

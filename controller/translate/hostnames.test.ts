@@ -3,35 +3,35 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ANY_HOST, intersectHostnames, intersectOne } from './hostnames';
 
-test('no hostnames on either side means any host', () => {
+void test('no hostnames on either side means any host', () => {
   assert.deepEqual(intersectHostnames(undefined, []), [ANY_HOST]);
 });
 
-test('a route without hostnames takes the listener hostname', () => {
+void test('a route without hostnames takes the listener hostname', () => {
   assert.deepEqual(intersectHostnames('*.example.com', []), ['*.example.com']);
-  assert.deepEqual(intersectHostnames('api.example.com', []), ['api.example.com']);
+  assert.deepEqual(intersectHostnames('API.example.com', []), ['api.example.com']);
 });
 
-test('a listener without hostname accepts the route hostnames', () => {
+void test('a listener without hostname accepts the route hostnames', () => {
   assert.deepEqual(intersectHostnames(undefined, ['a.example.com', 'A.example.com', 'b.test']), [
     'a.example.com',
     'b.test',
   ]);
 });
 
-test('a wildcard listener keeps the route hostnames it covers, with any number of labels', () => {
+void test('a wildcard listener keeps the route hostnames it covers, with any number of labels', () => {
   assert.deepEqual(
     intersectHostnames('*.example.com', ['a.example.com', 'x.y.example.com', 'example.com', 'a.other.com']),
     ['a.example.com', 'x.y.example.com'],
   );
 });
 
-test('an exact listener keeps itself when a route wildcard covers it', () => {
+void test('an exact listener keeps itself when a route wildcard covers it', () => {
   assert.deepEqual(intersectHostnames('api.example.com', ['*.example.com']), ['api.example.com']);
   assert.deepEqual(intersectHostnames('api.example.com', ['*.other.com']), []);
 });
 
-test('two wildcards intersect to the more specific one', () => {
+void test('two wildcards intersect to the more specific one', () => {
   assert.equal(intersectOne('*.example.com', '*.eu.example.com'), '*.eu.example.com');
   assert.equal(intersectOne('*.eu.example.com', '*.example.com'), '*.eu.example.com');
   assert.equal(intersectOne('*.example.com', '*.other.com'), undefined);

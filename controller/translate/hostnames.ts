@@ -31,7 +31,7 @@ export function intersectHostnames(
   listenerHostname: string | undefined,
   routeHostnames: readonly string[],
 ): string[] {
-  if (routeHostnames.length === 0) return [listenerHostname ?? ANY_HOST];
+  if (routeHostnames.length === 0) return unique([listenerHostname ?? ANY_HOST]);
   if (listenerHostname === undefined || listenerHostname === ANY_HOST) return unique(routeHostnames);
   const out: string[] = [];
   for (const h of routeHostnames) {

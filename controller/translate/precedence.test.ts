@@ -16,7 +16,7 @@ function sortMatches(
     .map((i) => i.id);
 }
 
-test('exact paths come before regex and prefix paths; longer prefixes first', () => {
+void test('exact paths come before regex and prefix paths; longer prefixes first', () => {
   const ids = sortMatches([
     { id: 'prefix-root', match: { path: { type: 'PathPrefix', value: '/' } } },
     { id: 'prefix-long', match: { path: { type: 'PathPrefix', value: '/api/v1' } } },
@@ -27,7 +27,7 @@ test('exact paths come before regex and prefix paths; longer prefixes first', ()
   assert.deepEqual(ids, ['exact', 'regex', 'prefix-long', 'prefix-short', 'prefix-root']);
 });
 
-test('on equal paths, a method match and then more header matches win', () => {
+void test('on equal paths, a method match and then more header matches win', () => {
   const path = { type: 'PathPrefix' as const, value: '/api' };
   const header = (name: string) => ({ type: 'Exact' as const, name, value: 'v' });
   const ids = sortMatches([
@@ -39,7 +39,7 @@ test('on equal paths, a method match and then more header matches win', () => {
   assert.deepEqual(ids, ['method', 'two-headers', 'one-header', 'plain']);
 });
 
-test('ties go to the older route, then namespace/name, then rule order', () => {
+void test('ties go to the older route, then namespace/name, then rule order', () => {
   const match: HTTPRouteMatch = { path: { type: 'PathPrefix', value: '/' } };
   const ids = sortMatches([
     { id: 'new', match, route: NEW },
@@ -50,7 +50,7 @@ test('ties go to the older route, then namespace/name, then rule order', () => {
   assert.deepEqual(ids, ['old-other-name', 'old-rule-0', 'old-rule-1', 'new']);
 });
 
-test('a trailing slash does not make a prefix longer', () => {
+void test('a trailing slash does not make a prefix longer', () => {
   const ids = sortMatches([
     { id: 'slash', match: { path: { type: 'PathPrefix', value: '/api/' } }, rule: 1 },
     { id: 'method', match: { path: { type: 'PathPrefix', value: '/api' }, method: 'POST' }, rule: 0 },

@@ -7,12 +7,6 @@ export interface Named {
   metadata: { name: string; namespace?: string | undefined };
 }
 
-/** "namespace/name" (cluster-scoped objects: just the name). */
-export function keyOf(obj: Named): string {
-  const ns = obj.metadata.namespace;
-  return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name;
-}
-
 export function namespaceOf(obj: Named): string {
   return obj.metadata.namespace ?? 'default';
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { emptyResources, addObject, type Resources } from '../provider/resources';
 import { goldenTests, sourceDir } from '../../test/golden';
 import type { ExtprocTarget } from '../ir/types';
+import { ProcessorConfigDocument } from '../../extproc/config/schema';
 import { translate } from './index';
 
 const EXTPROC: ExtprocTarget = { kind: 'tcp', address: '127.0.0.1', port: 9002, messageTimeoutMs: 2000 };
@@ -16,9 +17,16 @@ function load(docs: readonly unknown[]): Resources {
   return resources;
 }
 
-goldenTests(sourceDir(__dirname) + '/testdata', (docs) =>
-  translate(load(docs), { extproc: EXTPROC, now: NOW }),
-);
+goldenTests(sourceDir(__dirname) + '/testdata', (docs, name) => {
+  const out = translate(load(docs), { extproc: EXTPROC, now: NOW });
+  // The document must be one extproc accepts, or extproc would NACK every Gateway's config.
+  const parsed = ProcessorConfigDocument.safeParse(out.ir.processor);
+  assert.ok(
+    parsed.success,
+    `${name}: processor config fails the extproc schema: ${parsed.error?.message ?? ''}`,
+  );
+  return out;
+});
 
 const WORLD = [
   {
@@ -64,7 +72,7 @@ function applyStatuses(
   });
 }
 
-test('re-translating an unchanged world keeps statuses identical (transition times kept)', () => {
+void test('re-translating an unchanged world keeps statuses identical (transition times kept)', () => {
   const first = translate(load(WORLD), { extproc: EXTPROC, now: NOW });
   const second = translate(load(applyStatuses(WORLD, first.statuses)), {
     extproc: EXTPROC,
@@ -74,7 +82,7 @@ test('re-translating an unchanged world keeps statuses identical (transition tim
   assert.deepEqual(second.ir, first.ir);
 });
 
-test('a condition whose status changes gets the new transition time', () => {
+void test('a condition whose status changes gets the new transition time', () => {
   const first = translate(load(WORLD), { extproc: EXTPROC, now: NOW });
   const fixed = [
     ...applyStatuses(WORLD, first.statuses),
@@ -91,7 +99,7 @@ test('a condition whose status changes gets the new transition time', () => {
   assert.equal(byType.Accepted?.lastTransitionTime, NOW);
 });
 
-test('controllerName option selects which GatewayClass is ours', () => {
+void test('controllerName option selects which GatewayClass is ours', () => {
   const out = translate(load(WORLD), { extproc: EXTPROC, now: NOW, controllerName: 'example.com/other' });
   assert.deepEqual(out.ir.gateways, []);
   assert.equal(out.statuses.filter((s) => s.kind === 'GatewayClass' || s.kind === 'Gateway').length, 0);

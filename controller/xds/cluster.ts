@@ -16,17 +16,11 @@ import {
   stringStruct,
   TLS_TRANSPORT_SOCKET,
   TYPED,
-  u32,
 } from './proto-values';
 
 const EXTPROC_CONNECT_TIMEOUT_MS = 2000;
 
-export function renderCluster(
-  gatewayKey: string,
-  cluster: ClusterIR,
-  extproc: ExtprocTarget,
-  maxRequestBodyBytes: number,
-): ProtoObject {
+export function renderCluster(gatewayKey: string, cluster: ClusterIR, extproc: ExtprocTarget): ProtoObject {
   const out: ProtoObject = {
     name: cluster.name,
     connect_timeout: duration(cluster.connectTimeoutMs),
@@ -45,23 +39,20 @@ export function renderCluster(
   if (tlsMatches.length > 0) out.transport_socket_matches = tlsMatches;
   if (cluster.kind === 'ai') {
     out.typed_extension_protocol_options = {
-      [HTTP_PROTOCOL_OPTIONS_KEY]: aiProtocolOptions(gatewayKey, cluster, extproc),
+      [HTTP_PROTOCOL_OPTIONS_KEY]: aiProtocolOptions(gatewayKey, extproc),
     };
-    // The upstream-level ext_proc buffers the body again, per attempt.
-    out.per_connection_buffer_limit_bytes = u32(maxRequestBodyBytes);
   }
   return out;
 }
 
 /**
  * Upstream HTTP filters: ext_proc on every attempt (so a retry to another backend is
- * translated for that backend), then the codec. HTTP/1.1 unless every endpoint is TLS, where
- * ALPN can negotiate h2.
+ * translated for that backend), then the codec. HTTP/1.1, which every provider speaks and the
+ * data plane implements.
  */
-function aiProtocolOptions(gatewayKey: string, cluster: ClusterIR, extproc: ExtprocTarget): ProtoObject {
-  const allTls = cluster.endpoints.length > 0 && cluster.endpoints.every((ep) => ep.tls);
+function aiProtocolOptions(gatewayKey: string, extproc: ExtprocTarget): ProtoObject {
   return anyOf(TYPED.httpProtocolOptions, {
-    ...(allTls ? { auto_config: {} } : { explicit_http_config: { http_protocol_options: {} } }),
+    explicit_http_config: { http_protocol_options: {} },
     http_filters: [upstreamExtProcFilter(gatewayKey, extproc), upstreamCodecFilter()],
   });
 }

@@ -21,12 +21,12 @@ function assertFaithful(label: string, typeUrl: string, resource: ProtoObject): 
 
 const cases = [...goldenInputs(testdata)].filter(([name]) => !name.startsWith('invalid-'));
 
-test('there are golden inputs to check', () => {
+void test('there are golden inputs to check', () => {
   assert.ok(cases.length >= 2);
 });
 
 for (const [name, ir] of cases) {
-  test(`fidelity ${name}`, () => {
+  void test(`fidelity ${name}`, () => {
     let count = 0;
     for (const [gateway, resources] of toXds(ir)) {
       for (const list of Object.values(resources)) {
@@ -40,7 +40,7 @@ for (const [name, ir] of cases) {
   });
 }
 
-test('fidelity bootstrap (TCP by IP and name, Unix socket)', () => {
+void test('fidelity bootstrap (TCP by IP and name, Unix socket)', () => {
   const addresses = [
     { host: '127.0.0.1', port: 18000 },
     { host: 'tollgate-controller.tollgate-system.svc', port: 18000 },
@@ -57,7 +57,7 @@ test('fidelity bootstrap (TCP by IP and name, Unix socket)', () => {
   }
 });
 
-test('the round trip catches a field protobufjs drops', () => {
+void test('the round trip catches a field protobufjs drops', () => {
   const cluster = { name: 'c', connect_timeout: { seconds: 1 }, conect_timeout: { seconds: 2 } };
   const { expected, actual } = roundTrip(CLUSTER_TYPE_URL, cluster);
   assert.notDeepStrictEqual(actual, expected);
@@ -70,7 +70,7 @@ test('the round trip catches a field protobufjs drops', () => {
   assert.notDeepStrictEqual(trip.actual, trip.expected);
 });
 
-test('the round trip ignores representation only', () => {
+void test('the round trip ignores representation only', () => {
   const cluster = {
     name: 'c',
     type: 'STATIC',

@@ -38,9 +38,6 @@ export function httpConnectionManager(
       http_filters: httpFilters(gatewayKey, listener, extproc),
       // This is the edge: trust the peer address, not a client-supplied x-forwarded-for.
       use_remote_address: { value: true },
-      // Route on a canonical path, so "/a/../v1/x" or "//v1" cannot dodge a route match.
-      normalize_path: { value: true },
-      merge_slashes: true,
     }),
   };
 }

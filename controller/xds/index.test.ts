@@ -33,7 +33,7 @@ function hcmFilters(listener: ProtoObject): string[] {
   return chains[0]?.filters[0]?.typed_config.http_filters.map((f) => f.name) ?? [];
 }
 
-test('router-level ext_proc comes first and the router last; no ext_proc without AI routes', () => {
+void test('router-level ext_proc comes first and the router last; no ext_proc without AI routes', () => {
   const gateways = toXds(ir('https-sds'));
   const edge = gateways.get('prod/edge');
   assert.ok(edge);
@@ -49,7 +49,7 @@ test('router-level ext_proc comes first and the router last; no ext_proc without
   );
 });
 
-test('snapshot maps every type URL, EDS clusters get a load assignment of their own', () => {
+void test('snapshot maps every type URL, EDS clusters get a load assignment of their own', () => {
   const edge = toXds(ir('https-sds')).get('prod/edge');
   assert.ok(edge);
   const snapshot = xdsSnapshotFor(edge);
@@ -65,11 +65,11 @@ test('snapshot maps every type URL, EDS clusters get a load assignment of their 
   );
 });
 
-test('rendering is deterministic', () => {
+void test('rendering is deterministic', () => {
   assert.deepEqual(renderGolden([ir('ai-fallback')]), renderGolden([ir('ai-fallback')]));
 });
 
-test('broken invariants are reported together', () => {
+void test('broken invariants are reported together', () => {
   assert.throws(
     () => toXds(ir('invalid-dangling-refs')),
     (err: unknown) => err instanceof XdsInvariantError && err.problems.length === 4,

@@ -41,22 +41,17 @@ export interface XdsResources {
   secrets: NamedResource[];
 }
 
-/** The body size extproc accepts when the IR does not say (matches extproc/config/schema.ts). */
-const DEFAULT_MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
-
 /** Resources per Gateway key (= node.cluster). Throws XdsInvariantError listing every broken invariant. */
 export function toXds(ir: IR): Map<string, XdsResources> {
   checkInvariants(ir);
-  const maxBody = (ir.processor.limits as { maxRequestBodyBytes?: number } | undefined)?.maxRequestBodyBytes;
   const out = new Map<string, XdsResources>();
-  for (const gateway of ir.gateways)
-    out.set(gateway.key, renderGateway(gateway, ir, maxBody ?? DEFAULT_MAX_REQUEST_BODY_BYTES));
+  for (const gateway of ir.gateways) out.set(gateway.key, renderGateway(gateway, ir));
   return out;
 }
 
-function renderGateway(gateway: GatewayIR, ir: IR, maxBody: number): XdsResources {
+function renderGateway(gateway: GatewayIR, ir: IR): XdsResources {
   const clusters = gateway.clusters.map((c) =>
-    named(CLUSTER_TYPE_URL, c.name, renderCluster(gateway.key, c, ir.extproc, maxBody)),
+    named(CLUSTER_TYPE_URL, c.name, renderCluster(gateway.key, c, ir.extproc)),
   );
   // Only a Gateway with AI traffic calls extproc; others need not resolve or connect to it.
   const usesExtproc =
@@ -64,7 +59,7 @@ function renderGateway(gateway: GatewayIR, ir: IR, maxBody: number): XdsResource
   if (usesExtproc) clusters.push(named(CLUSTER_TYPE_URL, EXTPROC_CLUSTER, renderExtprocCluster(ir.extproc)));
   return {
     listeners: gateway.listeners.map((l) =>
-      named(LISTENER_TYPE_URL, l.name, renderListener(gateway.key, l, ir.extproc, maxBody)),
+      named(LISTENER_TYPE_URL, l.name, renderListener(gateway.key, l, ir.extproc)),
     ),
     routes: gateway.listeners.map((l) => named(ROUTE_TYPE_URL, l.name, renderRouteConfiguration(l))),
     clusters,

@@ -3,13 +3,12 @@
 import type { ProtoObject } from '../../lib/protos';
 import type { ExtprocTarget, ListenerIR } from '../ir/types';
 import { httpConnectionManager } from './hcm';
-import { adsConfigSource, anyOf, socketAddress, TLS_TRANSPORT_SOCKET, TYPED, u32 } from './proto-values';
+import { adsConfigSource, anyOf, socketAddress, TLS_TRANSPORT_SOCKET, TYPED } from './proto-values';
 
 export function renderListener(
   gatewayKey: string,
   listener: ListenerIR,
   extproc: ExtprocTarget,
-  maxRequestBodyBytes: number,
 ): ProtoObject {
   const chain: ProtoObject = { filters: [httpConnectionManager(gatewayKey, listener, extproc)] };
   if (listener.protocol === 'HTTPS') chain.transport_socket = downstreamTls(listener.tlsSecrets);
@@ -18,9 +17,6 @@ export function renderListener(
     address: socketAddress(listener.address, listener.port),
     filter_chains: [chain],
   };
-  // ext_proc BUFFERED mode holds the whole request body in the connection buffer; Envoy answers
-  // 413 past this limit, so it must be at least the body size extproc accepts.
-  if (listener.extProc) out.per_connection_buffer_limit_bytes = u32(maxRequestBodyBytes);
   return out;
 }
 
@@ -37,7 +33,6 @@ function downstreamTls(secretNames: string[]): ProtoObject {
           name,
           sds_config: adsConfigSource(),
         })),
-        alpn_protocols: ['h2', 'http/1.1'],
       },
     }),
   };

@@ -18,8 +18,6 @@ const HOST_SELECTION_RETRY_MAX_ATTEMPTS = 3;
 export function renderRouteConfiguration(listener: ListenerIR): ProtoObject {
   return {
     name: listener.name,
-    // Clients send "host:port"; Gateway hostnames never carry a port.
-    ignore_port_in_host_matching: true,
     virtual_hosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: vh.domains,

@@ -2,10 +2,11 @@
 // expects the validator to name it, so a passing fidelity test means something.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import protobuf from 'protobufjs';
 import type { ProtoObject } from '../../lib/protos';
 import { goldenInputs } from './golden-render';
 import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL, toXds, type XdsResources } from './index';
-import { validateResource, type Violation } from './validate';
+import { validateAsType, validateResource, type Violation } from './validate';
 import path from 'node:path';
 import { sourceDir } from '../../test/golden';
 
@@ -32,12 +33,12 @@ function aiCluster(res: XdsResources): ProtoObject {
   return cluster;
 }
 
-test('a missing required message field', () => {
+void test('a missing required message field', () => {
   const violations = validateResource(EXT_PROC, { failure_mode_allow: false });
   expectViolation(violations, /^grpc_service$/, /message\.required/);
 });
 
-test('a required oneof left empty, and a oneof with two members', () => {
+void test('a required oneof left empty, and a oneof with two members', () => {
   const hcm = { stat_prefix: 'x', http_filters: [] };
   expectViolation(
     validateResource(
@@ -51,7 +52,7 @@ test('a required oneof left empty, and a oneof with two members', () => {
   expectViolation(validateResource('envoy.config.core.v3.Address', address), /^$/, /several members/);
 });
 
-test('a port over 65535 deep inside a cluster', () => {
+void test('a port over 65535 deep inside a cluster', () => {
   const res = rendered();
   const cluster = aiCluster(res) as {
     load_assignment: {
@@ -68,12 +69,12 @@ test('a port over 65535 deep inside a cluster', () => {
   );
 });
 
-test('an empty cluster name, also where proto3 leaves it unset', () => {
+void test('an empty cluster name, also where proto3 leaves it unset', () => {
   expectViolation(validateResource(CLUSTER_TYPE_URL, { name: '' }), /^name$/, /min_len/);
   expectViolation(validateResource(CLUSTER_TYPE_URL, {}), /^name$/, /min_len/);
 });
 
-test('an unknown field, also inside an Any', () => {
+void test('an unknown field, also inside an Any', () => {
   const res = rendered();
   const listener = res.listeners[0]?.resource as {
     filter_chains: { filters: { typed_config: Record<string, unknown> }[] }[];
@@ -88,7 +89,7 @@ test('an unknown field, also inside an Any', () => {
   );
 });
 
-test('an Any of a type that is not loaded', () => {
+void test('an Any of a type that is not loaded', () => {
   const filter = { name: 'x', typed_config: { '@type': 'type.googleapis.com/example.Nope' } };
   expectViolation(
     validateResource('envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter', filter),
@@ -97,7 +98,7 @@ test('an Any of a type that is not loaded', () => {
   );
 });
 
-test('durations, enums, repeated and header rules', () => {
+void test('durations, enums, repeated and header rules', () => {
   expectViolation(
     validateResource(CLUSTER_TYPE_URL, { name: 'c', connect_timeout: {} }),
     /connect_timeout/,
@@ -111,6 +112,12 @@ test('durations, enums, repeated and header rules', () => {
   expectViolation(validateResource(CLUSTER_TYPE_URL, { name: 'c', type: 42 }), /^type$/, /defined_only/);
   const routes = { name: 'r', virtual_hosts: [{ name: 'vh', domains: [] }] };
   expectViolation(validateResource(ROUTE_TYPE_URL, routes), /virtual_hosts\[0\]\.domains/, /min_items/);
+  const badDomain = { name: 'r', virtual_hosts: [{ name: 'vh', domains: ['ok', 'a\nb'] }] };
+  expectViolation(
+    validateResource(ROUTE_TYPE_URL, badDomain),
+    /virtual_hosts\[0\]\.domains\[1\]$/,
+    /well_known_regex/,
+  );
   expectViolation(
     validateResource('envoy.config.core.v3.HeaderValue', { key: 'x', value: 'a\r\nb' }),
     /^value$/,
@@ -126,16 +133,22 @@ test('durations, enums, repeated and header rules', () => {
   );
 });
 
-test('a rule kind the validator does not implement fails when its field is set, not when unset', () => {
+void test('a rule kind the validator does not implement fails when its field is set, not when unset', () => {
+  // A message of our own whose field carries a rule no Envoy message we render uses.
+  const field = new protobuf.Field('contact', 1, 'string');
+  field.parsedOptions = [{ '(validate.rules)': { string: { email: true } } }];
+  const type = new protobuf.Type('Synthetic').add(field);
+  new protobuf.Root().add(type);
   expectViolation(
-    validateResource('envoy.config.core.v3.HeaderValue', { key: 'x', raw_value: 'YQ==' }),
-    /^raw_value$/,
-    /not implemented/,
+    validateAsType(type, { contact: 'a@b.example' }),
+    /^contact$/,
+    /string\.email is not implemented/,
   );
+  assert.deepEqual(validateAsType(type, {}), []);
   assert.deepEqual(validateResource('envoy.config.core.v3.HeaderValue', { key: 'x', value: 'y' }), []);
 });
 
-test('the rendered resources are clean (the baseline the negatives break)', () => {
+void test('the rendered resources are clean (the baseline the negatives break)', () => {
   const res = rendered();
   for (const list of Object.values(res) as XdsResources[keyof XdsResources][]) {
     for (const r of list) assert.deepEqual(validateResource(r.typeUrl, r.resource), [], r.name);

@@ -5,14 +5,8 @@
 // receives and rejects the update when one fails; this finds those failures in our tests.
 import protobuf from 'protobufjs';
 import { xdsRoot, type ProtoObject } from '../../lib/protos';
-import {
-  applyRules,
-  asArray,
-  checkScalarRules,
-  orderingChecks,
-  type Check,
-  type RuleSet,
-} from './validate-rules';
+import { anyRules, durationRules, enumRules, mapRules, repeatedRules } from './validate-message-rules';
+import { applyRules, asArray, checkScalarRules, type RuleSet } from './validate-rules';
 
 export interface Violation {
   /** Field path from the resource root, e.g. "filter_chains[0].filters[0].name". */
@@ -22,7 +16,11 @@ export interface Violation {
 
 /** Validates `object` as the message named by `typeUrl` (or a full name). */
 export function validateResource(typeUrl: string, object: ProtoObject): Violation[] {
-  const type = xdsRoot().lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
+  return validateAsType(xdsRoot().lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1)), object);
+}
+
+/** Validates `object` as `type` (a reflected protobufjs message type). */
+export function validateAsType(type: protobuf.Type, object: ProtoObject): Violation[] {
   const out: Violation[] = [];
   validateMessage(type, object, '', out);
   return out;
@@ -159,34 +157,15 @@ function validateSingle(
     return;
   }
   if (resolved instanceof protobuf.Enum) {
-    const known = Object.keys(resolved.values);
-    const number = typeof value === 'string' ? resolved.values[value] : set ? Number(value) : 0;
-    if (set && number === undefined) report([`unknown ${resolved.name} value ${String(value)}`]);
     for (const [kind, kindRules] of Object.entries(typed)) {
-      const checks = {
-        defined_only: (r: unknown) =>
-          r === true && number !== undefined && !Object.values(resolved.values).includes(number)
-            ? `undefined value ${String(value)} (known: ${known.join(', ')})`
-            : undefined,
-        const: (r: unknown) => (number === Number(r) ? undefined : `must be ${Number(r)}`),
-        in: (r: unknown) =>
-          asArray(r)
-            .map(Number)
-            .includes(number ?? NaN)
-            ? undefined
-            : 'not allowed',
-        not_in: (r: unknown) =>
-          asArray(r)
-            .map(Number)
-            .includes(number ?? NaN)
-            ? 'forbidden'
-            : undefined,
-      };
       report(
         kind === 'enum'
-          ? applyRules('enum', checks, asRuleSet(kindRules), value, set)
+          ? enumRules(resolved, asRuleSet(kindRules), value, set)
           : [`rule kind ${kind} on an enum`],
       );
+    }
+    if (set && typeof value === 'string' && resolved.values[value] === undefined) {
+      report([`unknown ${resolved.name} value ${value}`]);
     }
     return;
   }
@@ -197,78 +176,6 @@ function validateSingle(
 
 function defaultOf(type: string): unknown {
   return type === 'string' || type === 'bytes' ? '' : type === 'bool' ? false : 0;
-}
-
-const DURATION_NANOS = (v: unknown): number => {
-  const d = isObject(v) ? v : {};
-  return Number(d.seconds ?? 0) * 1e9 + Number(d.nanos ?? 0);
-};
-
-function durationRules(rules: RuleSet, value: unknown, set: boolean): string[] {
-  const ordering = orderingChecks(DURATION_NANOS);
-  const required = (r: unknown) => (r === true && !set ? 'required' : undefined);
-  // Bounds only apply to a set duration.
-  const checks: Record<string, Check> = set
-    ? { ...ordering, required }
-    : { required, gt: noop, gte: noop, lt: noop, lte: noop, const: noop, in: noop, not_in: noop };
-  return applyRules('duration', checks, rules, value, set);
-}
-
-function anyRules(rules: RuleSet, value: unknown, set: boolean): string[] {
-  const url = isObject(value) ? value['@type'] : undefined;
-  return applyRules(
-    'any',
-    {
-      required: (r) => (r === true && !set ? 'required' : undefined),
-      in: (r) => (!set || asArray(r).includes(url) ? undefined : `type ${String(url)} not allowed`),
-      not_in: (r) => (set && asArray(r).includes(url) ? `type ${String(url)} forbidden` : undefined),
-    },
-    rules,
-    value,
-    set,
-  );
-}
-
-function repeatedRules(rules: RuleSet, items: unknown[], set: boolean): string[] {
-  if (rules.ignore_empty === true && items.length === 0) return [];
-  return applyRules(
-    'repeated',
-    {
-      min_items: (r) =>
-        items.length >= Number(r) ? undefined : `needs at least ${Number(r)} items, has ${items.length}`,
-      max_items: (r) =>
-        items.length <= Number(r) ? undefined : `at most ${Number(r)} items, has ${items.length}`,
-      unique: (r) =>
-        r === true && new Set(items.map((i) => JSON.stringify(i))).size !== items.length
-          ? 'items must be unique'
-          : undefined,
-      items: noop, // applied per item by the caller
-    },
-    rules,
-    items,
-    set,
-  );
-}
-
-function mapRules(rules: RuleSet, size: number, set: boolean): string[] {
-  if (rules.ignore_empty === true && size === 0) return [];
-  return applyRules(
-    'map',
-    {
-      min_pairs: (r) => (size >= Number(r) ? undefined : `needs at least ${Number(r)} entries`),
-      max_pairs: (r) => (size <= Number(r) ? undefined : `at most ${Number(r)} entries`),
-      no_sparse: noop, // object form has no unset map values
-      keys: noop,
-      values: noop,
-    },
-    rules,
-    size,
-    set,
-  );
-}
-
-function noop(): undefined {
-  return undefined;
 }
 
 /** The merged `(validate.rules)` options of a field ({} when none). */

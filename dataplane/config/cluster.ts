@@ -46,7 +46,8 @@ export function convertCluster(msg: ProtoObject): ClusterConfig {
   const name = reqString(msg, 'name', 'Cluster');
   const at = `Cluster(${name})`;
   const type = msg.type === undefined ? 'STATIC' : String(msg.type);
-  if (type !== 'STATIC' && type !== 'STRICT_DNS' && type !== 'EDS') throw new ConfigError(`${at}.type: ${type} is not supported`);
+  if (type !== 'STATIC' && type !== 'STRICT_DNS' && type !== 'EDS')
+    throw new ConfigError(`${at}.type: ${type} is not supported`);
   const discovery = type === 'STATIC' ? 'static' : type === 'EDS' ? 'eds' : 'strict_dns';
   let edsServiceName = name;
   if (discovery === 'eds') {
@@ -54,15 +55,21 @@ export function convertCluster(msg: ProtoObject): ClusterConfig {
     allowFields(eds, ['eds_config', 'service_name'], `${at}.eds_cluster_config`);
     checkAdsSource(eds, 'eds_config', `${at}.eds_cluster_config`);
     edsServiceName = optString(eds, 'service_name', `${at}.eds_cluster_config`) || name;
-  } else if (msg.eds_cluster_config !== undefined) throw new ConfigError(`${at}.eds_cluster_config: only for EDS clusters`);
+  } else if (msg.eds_cluster_config !== undefined)
+    throw new ConfigError(`${at}.eds_cluster_config: only for EDS clusters`);
   const inline = optObject(msg, 'load_assignment', at);
   if (discovery !== 'eds' && !inline) throw new ConfigError(`${at}.load_assignment: required for ${type}`);
   const lb = msg.lb_policy === undefined ? 'ROUND_ROBIN' : String(msg.lb_policy);
-  if (lb !== 'ROUND_ROBIN' && lb !== 'RANDOM') throw new ConfigError(`${at}.lb_policy: ${lb} is not supported`);
+  if (lb !== 'ROUND_ROBIN' && lb !== 'RANDOM')
+    throw new ConfigError(`${at}.lb_policy: ${lb} is not supported`);
   const common = optObject(msg, 'common_lb_config', at);
   if (common) {
     allowFields(common, ['locality_weighted_lb_config'], `${at}.common_lb_config`);
-    allowFields(optObject(common, 'locality_weighted_lb_config', `${at}.common_lb_config`) ?? {}, [], `${at}.common_lb_config.locality_weighted_lb_config`);
+    allowFields(
+      optObject(common, 'locality_weighted_lb_config', `${at}.common_lb_config`) ?? {},
+      [],
+      `${at}.common_lb_config.locality_weighted_lb_config`,
+    );
   }
   const family = msg.dns_lookup_family === undefined ? 'AUTO' : String(msg.dns_lookup_family);
   if (family !== 'AUTO' && family !== 'V4_ONLY' && family !== 'V4_PREFERRED' && family !== 'ALL')
@@ -74,7 +81,10 @@ export function convertCluster(msg: ProtoObject): ClusterConfig {
     return {
       name: optString(tsm, 'name', mat) ?? '',
       match: structToPlain(tsm.match),
-      tls: convertTransportSocket(asObject(tsm.transport_socket, `${mat}.transport_socket`), `${mat}.transport_socket`),
+      tls: convertTransportSocket(
+        asObject(tsm.transport_socket, `${mat}.transport_socket`),
+        `${mat}.transport_socket`,
+      ),
     };
   });
   const socket = optObject(msg, 'transport_socket', at);
@@ -108,7 +118,8 @@ function convertTransportSocket(msg: ProtoObject, at: string): UpstreamTls | und
     const cat = `${at}.typed_config.common_tls_context`;
     allowFields(common, ['validation_context', 'alpn_protocols'], cat);
     for (const alpn of list(common, 'alpn_protocols', cat))
-      if (alpn !== 'http/1.1') throw new ConfigError(`${cat}.alpn_protocols: only http/1.1 is spoken upstream`);
+      if (alpn !== 'http/1.1')
+        throw new ConfigError(`${cat}.alpn_protocols: only http/1.1 is spoken upstream`);
     const validation = optObject(common, 'validation_context', cat);
     if (validation) {
       allowFields(validation, ['trusted_ca'], `${cat}.validation_context`);
@@ -118,7 +129,10 @@ function convertTransportSocket(msg: ProtoObject, at: string): UpstreamTls | und
   return tls;
 }
 
-function convertProtocolOptions(msg: ProtoObject, at: string): { upstreamExtProc?: ProtoObject; http2: boolean } {
+function convertProtocolOptions(
+  msg: ProtoObject,
+  at: string,
+): { upstreamExtProc?: ProtoObject; http2: boolean } {
   const options = optObject(msg, 'typed_extension_protocol_options', at) ?? {};
   let upstreamExtProc: ProtoObject | undefined;
   let http2 = false;
@@ -129,9 +143,17 @@ function convertProtocolOptions(msg: ProtoObject, at: string): { upstreamExtProc
     allowFields(opts, ['explicit_http_config', 'http_filters'], oat);
     const explicit = optObject(opts, 'explicit_http_config', oat);
     if (explicit) {
-      allowFields(explicit, ['http_protocol_options', 'http2_protocol_options'], `${oat}.explicit_http_config`);
+      allowFields(
+        explicit,
+        ['http_protocol_options', 'http2_protocol_options'],
+        `${oat}.explicit_http_config`,
+      );
       for (const field of ['http_protocol_options', 'http2_protocol_options'])
-        allowFields(optObject(explicit, field, `${oat}.explicit_http_config`) ?? {}, [], `${oat}.explicit_http_config.${field}`);
+        allowFields(
+          optObject(explicit, field, `${oat}.explicit_http_config`) ?? {},
+          [],
+          `${oat}.explicit_http_config.${field}`,
+        );
       http2 = explicit.http2_protocol_options !== undefined;
     }
     const filters = list(opts, 'http_filters', oat).map((f, i) => asObject(f, `${oat}.http_filters[${i}]`));

@@ -1,7 +1,17 @@
 // ClusterLoadAssignment (EDS, or a cluster's inline load_assignment) -> LoadAssignment.
 // Reference: https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/endpoint/v3/endpoint.proto
 import type { ProtoObject } from '../../lib/protos';
-import { ConfigError, allowFields, asObject, list, optNumber, optObject, optString, structToPlain, wrappedNumber } from './fields';
+import {
+  ConfigError,
+  allowFields,
+  asObject,
+  list,
+  optNumber,
+  optObject,
+  optString,
+  structToPlain,
+  wrappedNumber,
+} from './fields';
 import type { EndpointConfig, LoadAssignment, LocalityEndpoints } from './types';
 
 const TRANSPORT_SOCKET_MATCH = 'envoy.transport_socket_match';
@@ -55,7 +65,8 @@ function convertLbEndpoint(msg: ProtoObject, at: string): EndpointConfig {
   } else {
     const sock = asObject(address.socket_address, `${aat}.socket_address`);
     allowFields(sock, ['address', 'port_value', 'protocol'], `${aat}.socket_address`);
-    if (sock.protocol !== undefined && sock.protocol !== 'TCP') throw new ConfigError(`${aat}.socket_address.protocol: only TCP`);
+    if (sock.protocol !== undefined && sock.protocol !== 'TCP')
+      throw new ConfigError(`${aat}.socket_address.protocol: only TCP`);
     const host = optString(sock, 'address', `${aat}.socket_address`);
     const port = optNumber(sock, 'port_value', `${aat}.socket_address`);
     if (!host || !port) throw new ConfigError(`${aat}.socket_address: address and port_value are required`);

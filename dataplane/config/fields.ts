@@ -43,7 +43,8 @@ export function reqString(msg: ProtoObject, field: string, where: string): strin
 export function optNumber(msg: ProtoObject, field: string, where: string): number | undefined {
   const v = msg[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${where}.${field}: expected a number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ConfigError(`${where}.${field}: expected a number`);
   return v;
 }
 
@@ -72,7 +73,8 @@ export function wrapped(msg: ProtoObject, field: string, where: string): number 
   if (!w) return undefined;
   const v = w.value;
   if (v === undefined) return typeof w === 'object' ? 0 : undefined;
-  if (typeof v !== 'number' && typeof v !== 'boolean') throw new ConfigError(`${where}.${field}: bad wrapper`);
+  if (typeof v !== 'number' && typeof v !== 'boolean')
+    throw new ConfigError(`${where}.${field}: bad wrapper`);
   return v;
 }
 

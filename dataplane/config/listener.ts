@@ -35,7 +35,8 @@ export function convertListener(msg: ProtoObject): ListenerConfig {
     throw new ConfigError(`${at}.address.socket_address.protocol: only TCP`);
   const port = typeof sock.port_value === 'number' ? sock.port_value : 0;
   const chains = list(msg, 'filter_chains', at);
-  if (chains.length !== 1) throw new ConfigError(`${at}.filter_chains: exactly one filter chain is supported`);
+  if (chains.length !== 1)
+    throw new ConfigError(`${at}.filter_chains: exactly one filter chain is supported`);
   const chain = asObject(chains[0], `${at}.filter_chains[0]`);
   allowFields(chain, ['filters', 'transport_socket', 'name'], `${at}.filter_chains[0]`);
   const filters = list(chain, 'filters', `${at}.filter_chains[0]`);
@@ -52,7 +53,17 @@ export function convertListener(msg: ProtoObject): ListenerConfig {
 function convertHcm(msg: ProtoObject, at: string): HcmConfig {
   allowFields(
     msg,
-    ['stat_prefix', 'codec_type', 'rds', 'route_config', 'http_filters', 'stream_idle_timeout', 'use_remote_address', 'server_name', 'strip_any_host_port'],
+    [
+      'stat_prefix',
+      'codec_type',
+      'rds',
+      'route_config',
+      'http_filters',
+      'stream_idle_timeout',
+      'use_remote_address',
+      'server_name',
+      'strip_any_host_port',
+    ],
     at,
   );
   if (msg.codec_type !== undefined && msg.codec_type !== 'AUTO' && msg.codec_type !== 'HTTP1')

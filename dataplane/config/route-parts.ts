@@ -46,8 +46,12 @@ export function convertHeaderMatcher(msg: ProtoObject, at: string): HeaderMatche
     plain('prefix', 'prefix_match') ??
     plain('suffix', 'suffix_match') ??
     plain('contains', 'contains_match') ??
-    (msg.safe_regex_match !== undefined ? { kind: 'regex', regex: fullRegex(msg, 'safe_regex_match', at) } : undefined) ??
-    (msg.string_match !== undefined ? convertStringMatcher(asObject(msg.string_match, `${at}.string_match`), `${at}.string_match`) : undefined);
+    (msg.safe_regex_match !== undefined
+      ? { kind: 'regex', regex: fullRegex(msg, 'safe_regex_match', at) }
+      : undefined) ??
+    (msg.string_match !== undefined
+      ? convertStringMatcher(asObject(msg.string_match, `${at}.string_match`), `${at}.string_match`)
+      : undefined);
   if (test) return { name, test, invert };
   // present_match (a false value decodes as absent: then the header matcher means "present").
   return { name, test: { kind: 'any' }, invert, present: optBool(msg, 'present_match', at) ?? true };
@@ -75,7 +79,11 @@ const APPEND_ACTIONS: Record<string, AppendAction> = {
   OVERWRITE_IF_EXISTS: 'overwrite_if_exists',
 };
 
-export function convertHeaderValueOptions(parent: ProtoObject, field: string, at: string): HeaderValueOption[] {
+export function convertHeaderValueOptions(
+  parent: ProtoObject,
+  field: string,
+  at: string,
+): HeaderValueOption[] {
   return list(parent, field, at).map((item, i) => {
     const hat = `${at}.${field}[${i}]`;
     const opt = asObject(item, hat);
@@ -84,7 +92,8 @@ export function convertHeaderValueOptions(parent: ProtoObject, field: string, at
     allowFields(header, ['key', 'value'], `${hat}.header`);
     const value = optString(header, 'value', `${hat}.header`) ?? '';
     // Envoy interprets %VAR% as substitution formatters; only the %% escape is implemented.
-    if (/%[^%]/.test(value.replace(/%%/g, ''))) throw new ConfigError(`${hat}.header.value: % formatters are not supported`);
+    if (/%[^%]/.test(value.replace(/%%/g, '')))
+      throw new ConfigError(`${hat}.header.value: % formatters are not supported`);
     let action: AppendAction = 'append';
     if (opt.append_action !== undefined) {
       const mapped = APPEND_ACTIONS[String(opt.append_action)];
@@ -93,12 +102,24 @@ export function convertHeaderValueOptions(parent: ProtoObject, field: string, at
     } else if (opt.append !== undefined) {
       action = asObject(opt.append, `${hat}.append`).value === true ? 'append' : 'overwrite';
     }
-    return { key: reqString(header, 'key', `${hat}.header`).toLowerCase(), value: value.replace(/%%/g, '%'), action };
+    return {
+      key: reqString(header, 'key', `${hat}.header`).toLowerCase(),
+      value: value.replace(/%%/g, '%'),
+      action,
+    };
   });
 }
 
 /** retry_on values implemented; refused-stream is an HTTP/2 reset that HTTP/1.1 upstreams never send. */
-const RETRY_ON = new Set(['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-status-codes', 'retriable-4xx', 'refused-stream']);
+const RETRY_ON = new Set([
+  '5xx',
+  'gateway-error',
+  'reset',
+  'connect-failure',
+  'retriable-status-codes',
+  'retriable-4xx',
+  'refused-stream',
+]);
 const PREVIOUS_PRIORITIES = 'envoy.retry_priorities.previous_priorities';
 const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
 
@@ -123,20 +144,25 @@ export function convertRetryPolicy(msg: ProtoObject, at: string): RetryPolicy {
       .map((s) => s.trim())
       .filter(Boolean),
   );
-  for (const cond of retryOn) if (!RETRY_ON.has(cond)) throw new ConfigError(`${at}.retry_on: ${cond} is not supported`);
+  for (const cond of retryOn)
+    if (!RETRY_ON.has(cond)) throw new ConfigError(`${at}.retry_on: ${cond} is not supported`);
   const backOff = optObject(msg, 'retry_back_off', at);
   if (backOff) allowFields(backOff, ['base_interval', 'max_interval'], `${at}.retry_back_off`);
   const backoffBaseMs = (backOff && durationMs(backOff, 'base_interval', `${at}.retry_back_off`)) ?? 25;
-  const backoffMaxMs = (backOff && durationMs(backOff, 'max_interval', `${at}.retry_back_off`)) ?? backoffBaseMs * 10;
-  if (backoffMaxMs < backoffBaseMs) throw new ConfigError(`${at}.retry_back_off.max_interval: below base_interval`);
+  const backoffMaxMs =
+    (backOff && durationMs(backOff, 'max_interval', `${at}.retry_back_off`)) ?? backoffBaseMs * 10;
+  if (backoffMaxMs < backoffBaseMs)
+    throw new ConfigError(`${at}.retry_back_off.max_interval: below base_interval`);
   let previousPrioritiesUpdateFrequency: number | undefined;
   const priority = optObject(msg, 'retry_priority', at);
   if (priority) {
     allowFields(priority, ['name', 'typed_config'], `${at}.retry_priority`);
-    if (priority.name !== PREVIOUS_PRIORITIES) throw new ConfigError(`${at}.retry_priority.name: only ${PREVIOUS_PRIORITIES}`);
+    if (priority.name !== PREVIOUS_PRIORITIES)
+      throw new ConfigError(`${at}.retry_priority.name: only ${PREVIOUS_PRIORITIES}`);
     const cfg = asObject(priority.typed_config, `${at}.retry_priority.typed_config`);
     allowFields(cfg, ['update_frequency'], `${at}.retry_priority.typed_config`);
-    previousPrioritiesUpdateFrequency = optNumber(cfg, 'update_frequency', `${at}.retry_priority.typed_config`) ?? 0;
+    previousPrioritiesUpdateFrequency =
+      optNumber(cfg, 'update_frequency', `${at}.retry_priority.typed_config`) ?? 0;
     if (previousPrioritiesUpdateFrequency <= 0)
       throw new ConfigError(`${at}.retry_priority.typed_config.update_frequency: must be > 0`);
   }

@@ -38,11 +38,14 @@ function convertVirtualHost(msg: ProtoObject, at: string): VirtualHost {
   const domains = list(msg, 'domains', at).map((d) => {
     if (typeof d !== 'string' || d === '') throw new ConfigError(`${at}.domains: expected non-empty strings`);
     const inner = d.startsWith('*') ? d.slice(1) : d.endsWith('*') ? d.slice(0, -1) : d;
-    if (d !== '*' && inner.includes('*')) throw new ConfigError(`${at}.domains: ${d}: one leading or trailing wildcard only`);
+    if (d !== '*' && inner.includes('*'))
+      throw new ConfigError(`${at}.domains: ${d}: one leading or trailing wildcard only`);
     return d.toLowerCase();
   });
   if (domains.length === 0) throw new ConfigError(`${at}.domains: at least one domain is required`);
-  const routes = list(msg, 'routes', at).map((r, i) => convertRoute(asObject(r, `${at}.routes[${i}]`), `${at}.routes[${i}]`));
+  const routes = list(msg, 'routes', at).map((r, i) =>
+    convertRoute(asObject(r, `${at}.routes[${i}]`), `${at}.routes[${i}]`),
+  );
   return { name: reqString(msg, 'name', at), domains, routes };
 }
 
@@ -65,7 +68,8 @@ function convertRoute(msg: ProtoObject, at: string): Route {
   let extProcPerRoute: ProtoObject | undefined;
   const perFilter = optObject(msg, 'typed_per_filter_config', at);
   for (const [filter, cfg] of Object.entries(perFilter ?? {})) {
-    if (filter !== FILTER.extProc) throw new ConfigError(`${at}.typed_per_filter_config.${filter}: not supported`);
+    if (filter !== FILTER.extProc)
+      throw new ConfigError(`${at}.typed_per_filter_config.${filter}: not supported`);
     extProcPerRoute = asObject(cfg, `${at}.typed_per_filter_config.${filter}`);
   }
   const names = (field: string): string[] =>
@@ -95,7 +99,9 @@ function convertMatch(msg: ProtoObject, at: string): RouteMatch {
   else if (msg.safe_regex !== undefined) path = { kind: 'regex', regex: fullRegex(msg, 'safe_regex', at) };
   else throw new ConfigError(`${at}: one of prefix, path or safe_regex is required`);
   const cs = optObject(msg, 'case_sensitive', at);
-  const headers = list(msg, 'headers', at).map((h, i) => convertHeaderMatcher(asObject(h, `${at}.headers[${i}]`), `${at}.headers[${i}]`));
+  const headers = list(msg, 'headers', at).map((h, i) =>
+    convertHeaderMatcher(asObject(h, `${at}.headers[${i}]`), `${at}.headers[${i}]`),
+  );
   // BoolValue{false} decodes as {} (defaults are not emitted), so an object without value is false.
   return { path, caseSensitive: cs === undefined ? true : cs.value === true, headers };
 }
@@ -107,12 +113,16 @@ function convertAction(msg: ProtoObject, at: string): RouteAction {
     const dat = `${at}.direct_response`;
     allowFields(direct, ['status', 'body'], dat);
     const status = optNumber(direct, 'status', dat);
-    if (status === undefined || status < 200 || status > 599) throw new ConfigError(`${dat}.status: must be 200..599`);
+    if (status === undefined || status < 200 || status > 599)
+      throw new ConfigError(`${dat}.status: must be 200..599`);
     const body = optObject(direct, 'body', dat);
     let text = '';
     if (body) {
       allowFields(body, ['inline_string', 'inline_bytes'], `${dat}.body`);
-      text = typeof body.inline_string === 'string' ? body.inline_string : Buffer.from(String(body.inline_bytes ?? ''), 'base64').toString();
+      text =
+        typeof body.inline_string === 'string'
+          ? body.inline_string
+          : Buffer.from(String(body.inline_bytes ?? ''), 'base64').toString();
     }
     return { kind: 'direct', status, body: text };
   }
@@ -134,7 +144,9 @@ function convertAction(msg: ProtoObject, at: string): RouteAction {
     if (clusters.length === 0 || clusters.every((c) => c.weight === 0))
       throw new ConfigError(`${rat}.weighted_clusters: needs a cluster with a positive weight`);
   } else throw new ConfigError(`${rat}: cluster or weighted_clusters is required`);
-  const retry = isObject(route.retry_policy) ? convertRetryPolicy(route.retry_policy, `${rat}.retry_policy`) : undefined;
+  const retry = isObject(route.retry_policy)
+    ? convertRetryPolicy(route.retry_policy, `${rat}.retry_policy`)
+    : undefined;
   return {
     kind: 'route',
     clusters,

@@ -10,5 +10,9 @@ export function convertSecret(msg: ProtoObject): SecretConfig {
   const at = `Secret(${name}).tls_certificate`;
   const cert = asObject(msg.tls_certificate, at);
   allowFields(cert, ['certificate_chain', 'private_key'], at);
-  return { name, certificateChain: dataSource(cert, 'certificate_chain', at), privateKey: dataSource(cert, 'private_key', at) };
+  return {
+    name,
+    certificateChain: dataSource(cert, 'certificate_chain', at),
+    privateKey: dataSource(cert, 'private_key', at),
+  };
 }

@@ -30,7 +30,13 @@ export interface Snapshot {
 }
 
 export function emptySnapshot(): Snapshot {
-  return { listener: new Map(), route: new Map(), cluster: new Map(), endpoint: new Map(), secret: new Map() };
+  return {
+    listener: new Map(),
+    route: new Map(),
+    cluster: new Map(),
+    endpoint: new Map(),
+    secret: new Map(),
+  };
 }
 
 export function kindOfTypeUrl(typeUrl: string): ResourceKind | undefined {

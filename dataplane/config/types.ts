@@ -13,8 +13,7 @@ export interface ListenerConfig {
 }
 
 export type CertificateRef =
-  | { kind: 'sds'; name: string }
-  | { kind: 'inline'; certificateChain: string; privateKey: string };
+  { kind: 'sds'; name: string } | { kind: 'inline'; certificateChain: string; privateKey: string };
 
 export interface HcmConfig {
   statPrefix: string;

@@ -53,7 +53,7 @@ export class ProcessorExchange {
   async call(
     phase: Phase,
     request: ProcessingRequest,
-    beforeHandling: (response: ProcessingResponse__Output) => void,
+    beforeHandling?: (response: ProcessingResponse__Output) => void,
   ): Promise<CallResult> {
     const outcome = await this.send(request);
     if (this.closed) return { kind: 'unmodified' };
@@ -69,7 +69,7 @@ export class ProcessorExchange {
       return { kind: 'reply', decision: grpcErrorReply(outcome.code) };
     }
     const response = outcome.response;
-    if (phase === 'request_headers' || phase === 'response_headers') beforeHandling(response);
+    if (phase === 'request_headers' || phase === 'response_headers') beforeHandling?.(response);
     if (response.response === 'immediate_response' && response.immediate_response) {
       this.finish();
       // disable_immediate_response turns it into a spurious message: continue without the processor.

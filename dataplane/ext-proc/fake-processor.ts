@@ -33,7 +33,8 @@ export interface FakeProcessor {
   close(): Promise<void>;
 }
 
-export async function startFakeProcessor(script: Script): Promise<FakeProcessor> {
+/** Listens on `address`: loopback with an ephemeral port, or "unix:/path". */
+export async function startFakeProcessor(script: Script, address = '127.0.0.1:0'): Promise<FakeProcessor> {
   const requests: ProcessingRequest__Output[] = [];
   const metadata: grpc.Metadata[] = [];
   const peers: string[] = [];
@@ -75,13 +76,13 @@ export async function startFakeProcessor(script: Script): Promise<FakeProcessor>
   );
   server.addService(service.service, { Process: handle });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
     );
   });
 
   return {
-    target: `127.0.0.1:${port}`,
+    target: address.startsWith('unix:') ? address : `127.0.0.1:${port}`,
     requests,
     metadata,
     peers,

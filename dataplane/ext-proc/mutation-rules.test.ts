@@ -13,7 +13,7 @@ import {
 
 type Case = [name: string, op: CheckOperation, header: string, value: string, expected: CheckResult];
 
-describe('HeaderMutationChecker', () => {
+void describe('HeaderMutationChecker', () => {
   const defaults: Case[] = [
     ['plain set', 'set', 'x-a', 'v', 'ok'],
     [':path may change', 'set', ':path', '/x', 'ok'],
@@ -29,12 +29,12 @@ describe('HeaderMutationChecker', () => {
     [':status ok', 'set', ':status', '404', 'ok'],
   ];
   for (const [name, op, header, value, expected] of defaults) {
-    it(`defaults: ${name}`, () => {
+    void it(`defaults: ${name}`, () => {
       assert.equal(new HeaderMutationChecker({}).check(op, header, value), expected);
     });
   }
 
-  it('honours allow_all_routing, disallow_system, expressions and disallow_is_error', () => {
+  void it('honours allow_all_routing, disallow_system, expressions and disallow_is_error', () => {
     const routing = new HeaderMutationChecker({ allow_all_routing: { value: true } });
     assert.equal(routing.check('set', 'host', 'api.example:443'), 'ok');
     assert.equal(routing.check('set', ':scheme', 'ftp'), 'ignore');
@@ -51,7 +51,7 @@ describe('HeaderMutationChecker', () => {
     assert.equal(expr.check('set', 'x-other', 'r'), 'fail');
   });
 
-  it('rejects a mutation with both value and raw_value, or invalid characters', () => {
+  void it('rejects a mutation with both value and raw_value, or invalid characters', () => {
     const options = {
       checker: new HeaderMutationChecker({}),
       replacingMessage: false,
@@ -70,8 +70,8 @@ describe('HeaderMutationChecker', () => {
   });
 });
 
-describe('forward_rules', () => {
-  it('forwards allowed headers minus disallowed ones', () => {
+void describe('forward_rules', () => {
+  void it('forwards allowed headers minus disallowed ones', () => {
     const rules = {
       allowed: [{ prefix: 'x-' }, { exact: ':path' }],
       disallowed: [{ safe_regex: { regex: 'x-secret.*' } }],
@@ -93,12 +93,12 @@ describe('forward_rules', () => {
   });
 });
 
-describe('parseExtProcConfig', () => {
+void describe('parseExtProcConfig', () => {
   const base = {
     grpc_service: { envoy_grpc: { cluster_name: 'c' }, initial_metadata: [{ key: 'a', value: '1' }] },
   };
 
-  it("fills Envoy's defaults", () => {
+  void it("fills Envoy's defaults", () => {
     const s = parseExtProcConfig(base);
     assert.equal(s.messageTimeoutMs, 200);
     assert.equal(s.failureModeAllow, false);
@@ -112,7 +112,7 @@ describe('parseExtProcConfig', () => {
     assert.equal(parseExtProcConfig({ ...base, message_timeout: '1.5s' }).messageTimeoutMs, 1500);
   });
 
-  it('merges per-route grpc_initial_metadata by key', () => {
+  void it('merges per-route grpc_initial_metadata by key', () => {
     const s = parseExtProcConfig(base, {
       overrides: {
         grpc_initial_metadata: [
@@ -127,7 +127,7 @@ describe('parseExtProcConfig', () => {
     ]);
   });
 
-  it('rejects what it cannot serve, with a message naming the field', () => {
+  void it('rejects what it cannot serve, with a message naming the field', () => {
     assert.throws(() => parseExtProcConfig({}), /grpc_service is required/);
     assert.throws(() => parseExtProcConfig({ ...base, observability_mode: true }), ExtProcConfigError);
     assert.throws(

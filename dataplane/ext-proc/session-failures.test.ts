@@ -72,8 +72,8 @@ function assertUnmodified(decision: Decision, headers: HeaderList): void {
   assert.deepEqual(decision, { kind: 'continue', headers, clearRouteCache: false });
 }
 
-describe('ext_proc session: failures', () => {
-  it('message timeout, failure_mode_allow=false: 504 and the stream is closed', async () => {
+void describe('ext_proc session: failures', () => {
+  void it('message timeout, failure_mode_allow=false: 504 and the stream is closed', async () => {
     const session = open({ message_timeout: SHORT });
     await sentDuring(
       () => ({ silent: true }),
@@ -88,7 +88,7 @@ describe('ext_proc session: failures', () => {
     );
   });
 
-  it('message timeout, failure_mode_allow=true: continue unmodified and stop talking to the processor', async () => {
+  void it('message timeout, failure_mode_allow=true: continue unmodified and stop talking to the processor', async () => {
     const session = open({ message_timeout: SHORT, failure_mode_allow: true });
     const sent = await sentDuring(
       () => ({ silent: true }),
@@ -101,7 +101,7 @@ describe('ext_proc session: failures', () => {
     assert.ok(!sent.includes('response_headers'), `sent after the timeout: ${sent.join(', ')}`);
   });
 
-  it('override_message_timeout extends the wait up to max_message_timeout', async () => {
+  void it('override_message_timeout extends the wait up to max_message_timeout', async () => {
     // The answer comes well after message_timeout (1 s) but long before the extended 20 s.
     const session = open({ message_timeout: { seconds: 1 }, max_message_timeout: LONG });
     await sentDuring(
@@ -113,7 +113,7 @@ describe('ext_proc session: failures', () => {
     session.close();
   });
 
-  it('server unavailable: 500 with the gRPC status, or continue when failure_mode_allow', async () => {
+  void it('server unavailable: 500 with the gRPC status, or continue when failure_mode_allow', async () => {
     const closed = open({ message_timeout: LONG }, () => deadTarget);
     assertImmediate(await closed.requestHeaders(REQUEST, true), 500, 'ext_proc_error_gRPC_error_14');
     const allowed = open({ message_timeout: LONG, failure_mode_allow: true }, () => deadTarget);
@@ -124,7 +124,7 @@ describe('ext_proc session: failures', () => {
     assertImmediate(await unknown.requestHeaders(REQUEST, true), 500, 'ext_proc_error_gRPC_error_14');
   });
 
-  it('a gRPC error from the processor fails the request, during or between messages', async () => {
+  void it('a gRPC error from the processor fails the request, during or between messages', async () => {
     const during = open({ message_timeout: LONG });
     await sentDuring(
       () => ({ fail: grpc.status.INTERNAL }),
@@ -143,7 +143,7 @@ describe('ext_proc session: failures', () => {
     );
   });
 
-  it('a clean close by the processor means continue without it', async () => {
+  void it('a clean close by the processor means continue without it', async () => {
     const session = open({ message_timeout: LONG });
     const sent = await sentDuring(
       () => ({ endStream: true }),
@@ -155,7 +155,7 @@ describe('ext_proc session: failures', () => {
     assert.deepEqual(sent, ['request_headers']);
   });
 
-  it('a response for the wrong phase is spurious: continue unmodified, stream closed', async () => {
+  void it('a response for the wrong phase is spurious: continue unmodified, stream closed', async () => {
     const session = open({ message_timeout: LONG });
     const sent = await sentDuring(
       () => ({ response_body: { response: { body_mutation: { clear_body: true } } } }),
@@ -168,7 +168,7 @@ describe('ext_proc session: failures', () => {
     assert.deepEqual(sent, ['request_headers']);
   });
 
-  it('close() ends the stream, is idempotent, and settles a call in flight', async () => {
+  void it('close() ends the stream, is idempotent, and settles a call in flight', async () => {
     const done = open({ message_timeout: LONG });
     await sentDuring(echo, async () => {
       assertUnmodified(await done.requestHeaders(REQUEST, true), REQUEST);

@@ -2,6 +2,9 @@
 // mode, how responses mutate headers and bodies, immediate responses, clear_route_cache,
 // mode_override and per-route overrides.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProcessingRequest__Output } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingResponse';
@@ -55,6 +58,8 @@ function open(
         envoy_grpc: { cluster_name: 'tollgate-extproc' },
         initial_metadata: [{ key: 'x-tollgate-phase', value: 'router' }],
       },
+      // Far above Envoy's 200 ms so a loaded machine cannot turn a test into a timeout.
+      message_timeout: { seconds: 30 },
       ...config,
     },
     perRoute,
@@ -78,8 +83,8 @@ function continued(decision: Decision): Extract<Decision, { kind: 'continue' }> 
   return decision as Extract<Decision, { kind: 'continue' }>;
 }
 
-describe('ext_proc session: what is sent', () => {
-  it('sends request headers as raw_value bytes with end_of_stream, metadata and attributes', async () => {
+void describe('ext_proc session: what is sent', () => {
+  void it('sends request headers as raw_value bytes with end_of_stream, metadata and attributes', async () => {
     const metadataBefore = proc.metadata.length;
     const session = open({ request_attributes: ['xds.upstream_host_metadata', 'missing'] }, undefined, {
       'xds.upstream_host_metadata': { filter_metadata: { tollgate: { backend: 'ns/b' } } },
@@ -101,7 +106,7 @@ describe('ext_proc session: what is sent', () => {
     assert.deepEqual(proc.metadata[metadataBefore]?.get('x-tollgate-phase'), ['router']);
   });
 
-  it('default mode sends headers both ways and no body', async () => {
+  void it('default mode sends headers both ways and no body', async () => {
     const session = open();
     const sent = await withScript(echo, async () => {
       continued(await session.requestHeaders(REQUEST, false));
@@ -115,7 +120,7 @@ describe('ext_proc session: what is sent', () => {
     );
   });
 
-  it('SKIP sends nothing and opens no stream', async () => {
+  void it('SKIP sends nothing and opens no stream', async () => {
     const peersBefore = proc.peers.length;
     const session = open({ processing_mode: { request_header_mode: 'SKIP', response_header_mode: 'SKIP' } });
     const sent = await withScript(echo, async () => {
@@ -127,7 +132,7 @@ describe('ext_proc session: what is sent', () => {
     assert.equal(proc.peers.length, peersBefore);
   });
 
-  it('BUFFERED request body: one message, body and header mutations, content-length check', async () => {
+  void it('BUFFERED request body: one message, body and header mutations, content-length check', async () => {
     const session = open({ processing_mode: { request_body_mode: 'BUFFERED' } });
     const sent = await withScript(
       (r) =>
@@ -182,7 +187,7 @@ describe('ext_proc session: what is sent', () => {
     );
   });
 
-  it('STREAMED response body: every chunk in order, mutated; content-length dropped; no header changes', async () => {
+  void it('STREAMED response body: every chunk in order, mutated; content-length dropped; no header changes', async () => {
     const session = open({ processing_mode: { response_body_mode: 'STREAMED' } });
     const sent = await withScript(
       (r) =>
@@ -223,7 +228,7 @@ describe('ext_proc session: what is sent', () => {
     );
   });
 
-  it('BUFFERED response body through chunks: gathered, sent once at the end', async () => {
+  void it('BUFFERED response body through chunks: gathered, sent once at the end', async () => {
     const session = open({ processing_mode: { response_body_mode: 'BUFFERED' } });
     const sent = await withScript(echo, async () => {
       continued(await session.requestHeaders(REQUEST, true));
@@ -241,8 +246,8 @@ describe('ext_proc session: what is sent', () => {
   });
 });
 
-describe('ext_proc session: responses', () => {
-  it('applies header mutations under the default mutation rules', async () => {
+void describe('ext_proc session: responses', () => {
+  void it('applies header mutations under the default mutation rules', async () => {
     const session = open();
     await withScript(
       () => ({
@@ -279,7 +284,7 @@ describe('ext_proc session: responses', () => {
     );
   });
 
-  it('disallow_is_error turns a forbidden mutation into a 500', async () => {
+  void it('disallow_is_error turns a forbidden mutation into a 500', async () => {
     const session = open({ mutation_rules: { disallow_is_error: { value: true } } });
     await withScript(
       () => ({
@@ -298,7 +303,7 @@ describe('ext_proc session: responses', () => {
     );
   });
 
-  it('clear_route_cache only with a header mutation, on the request path, unless RETAIN', async () => {
+  void it('clear_route_cache only with a header mutation, on the request path, unless RETAIN', async () => {
     const reply =
       (mutate: boolean): Script =>
       (r) => ({
@@ -323,7 +328,7 @@ describe('ext_proc session: responses', () => {
     });
   });
 
-  it('CONTINUE_AND_REPLACE replaces the body and stops body processing', async () => {
+  void it('CONTINUE_AND_REPLACE replaces the body and stops body processing', async () => {
     const session = open({ processing_mode: { request_body_mode: 'BUFFERED' } });
     const sent = await withScript(
       () => ({
@@ -350,7 +355,7 @@ describe('ext_proc session: responses', () => {
     assert.equal(sent.length, 1);
   });
 
-  it('immediate_response becomes an immediate decision and ends the stream', async () => {
+  void it('immediate_response becomes an immediate decision and ends the stream', async () => {
     const session = open();
     const sent = await withScript(
       () => ({
@@ -379,7 +384,7 @@ describe('ext_proc session: responses', () => {
     assert.equal(sent.length, 1, 'nothing is sent after an immediate response');
   });
 
-  it('honours mode_override on a headers response only when allow_mode_override is set', async () => {
+  void it('honours mode_override on a headers response only when allow_mode_override is set', async () => {
     const override: Script = (r) =>
       r.request === 'request_headers'
         ? {
@@ -411,7 +416,7 @@ describe('ext_proc session: responses', () => {
     );
   });
 
-  it('per-route: disabled turns the filter off; overrides replace the processing mode', async () => {
+  void it('per-route: disabled turns the filter off; overrides replace the processing mode', async () => {
     const disabled = open({ processing_mode: { request_body_mode: 'BUFFERED' } }, { disabled: true });
     const none = await withScript(echo, async () => {
       continued(await disabled.requestHeaders(REQUEST, false));
@@ -435,7 +440,7 @@ describe('ext_proc session: responses', () => {
     );
   });
 
-  it('shares one channel per target across sessions', async () => {
+  void it('shares one channel per target across sessions', async () => {
     const before = proc.peers.length;
     await withScript(echo, async () => {
       continued(await open().requestHeaders(REQUEST, true));
@@ -445,7 +450,30 @@ describe('ext_proc session: responses', () => {
     assert.ok(a && a === b, `one connection for both streams: ${a} vs ${b}`);
   });
 
-  it('rejects configs it cannot serve', () => {
+  void it('reaches a processor on a Unix socket', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extproc-'));
+    const unix = await startFakeProcessor(echo, `unix:${path.join(dir, 'p.sock')}`);
+    try {
+      const session = createExtProcSession({
+        config: {
+          grpc_service: { envoy_grpc: { cluster_name: 'tollgate-extproc' } },
+          message_timeout: { seconds: 30 },
+        },
+        resolveCluster: () => unix.target,
+        attributes: {},
+      });
+      sessions.push(session);
+      continued(await session.requestHeaders(REQUEST, true));
+      assert.equal(unix.requests.length, 1);
+      session.close();
+      await unix.allClosed();
+    } finally {
+      await unix.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('rejects configs it cannot serve', () => {
     assert.throws(
       () => open({ processing_mode: { request_body_mode: 'BUFFERED_PARTIAL' } }),
       ExtProcConfigError,

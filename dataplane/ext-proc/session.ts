@@ -10,14 +10,8 @@
 // responseChunk in BUFFERED mode gathers chunks and answers the last one with the whole body.
 import type { CommonResponse__Output } from '../../gen/protos/envoy/service/ext_proc/v3/CommonResponse';
 import type { ProcessingRequest } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingRequest';
-import type { ProcessingResponse__Output } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingResponse';
 import { attributesStruct } from './attributes';
-import {
-  type ExtProcSettings,
-  parseExtProcConfig,
-  parseProcessingMode,
-  type ProcessingModes,
-} from './config';
+import { type ExtProcSettings, parseExtProcConfig } from './config';
 import {
   applyBodyMutation,
   applyHeaderMutation,
@@ -29,6 +23,7 @@ import {
 import { mutationErrorReply } from './immediate';
 import { HeaderMutationChecker } from './mutation-rules';
 import { ProcessorExchange, type Phase } from './exchange';
+import { type Direction, SessionModes } from './modes';
 import type {
   BodyMode,
   Decision,
@@ -37,8 +32,6 @@ import type {
   ExtProcSessionOptions,
   HeaderList,
 } from './types';
-
-type Direction = 'request' | 'response';
 
 interface DirectionState {
   /** This direction's headers as last decided (mutations applied). */
@@ -68,7 +61,7 @@ class Session implements ExtProcSession {
   private readonly settings: ExtProcSettings;
   private readonly checker: HeaderMutationChecker;
   private readonly exchange: ProcessorExchange;
-  private modes: ProcessingModes;
+  private readonly modes: SessionModes;
   private readonly dirs: Record<Direction, DirectionState> = {
     request: newDirection(),
     response: newDirection(),
@@ -77,7 +70,7 @@ class Session implements ExtProcSession {
   constructor(private readonly options: ExtProcSessionOptions) {
     this.settings = parseExtProcConfig(options.config, options.perRoute);
     this.checker = new HeaderMutationChecker(this.settings.mutationRules);
-    this.modes = { ...this.settings.modes };
+    this.modes = new SessionModes(this.settings.modes, this.settings.allowModeOverride);
     this.exchange = new ProcessorExchange(this.settings, options.resolveCluster);
   }
 
@@ -112,7 +105,7 @@ class Session implements ExtProcSession {
   private bodyMode(dir: Direction): BodyMode {
     const d = this.dirs[dir];
     if (this.exchange.complete || d.bodyReplaced || d.noBody) return 'NONE';
-    return dir === 'request' ? this.modes.requestBody : this.modes.responseBody;
+    return this.modes.body(dir);
   }
 
   private async onHeaders(dir: Direction, headers: HeaderList, endOfStream: boolean): Promise<Decision> {
@@ -122,10 +115,10 @@ class Session implements ExtProcSession {
     d.noBody = endOfStream;
     // Envoy drops content-length when a body it may change will stream (ProcessingMode docs).
     d.headers =
-      this.shouldRemoveContentLength(dir) && !this.exchange.complete
+      this.modes.shouldRemoveContentLength(dir) && !this.exchange.complete
         ? removeHeader(headers, 'content-length')
         : [...headers];
-    const send = dir === 'request' ? this.modes.requestHeaders : this.modes.responseHeaders;
+    const send = this.modes.sendsHeaders(dir);
     if (!send || this.exchange.complete) return this.unmodified(dir);
 
     const phase: Phase = dir === 'request' ? 'request_headers' : 'response_headers';
@@ -134,7 +127,7 @@ class Session implements ExtProcSession {
       end_of_stream: endOfStream,
     };
     const result = await this.exchange.call(phase, { ...this.context(dir), [phase]: message }, (r) =>
-      this.applyModeOverride(r),
+      this.modes.override(r),
     );
     if (result.kind === 'reply') return result.decision;
     if (result.kind === 'unmodified') return this.unmodified(dir);
@@ -146,14 +139,14 @@ class Session implements ExtProcSession {
     const clearRouteCache = this.clearRouteCache(dir, common);
     if (replacing) {
       // Nothing more goes to the processor for this direction; a body_mutation is the new body.
-      this.setBodyMode(dir, 'NONE');
+      this.modes.stopBody(dir);
       if (!common.body_mutation) return { kind: 'continue', headers: d.headers, clearRouteCache };
       d.bodyReplaced = true;
       d.headers = removeHeader(d.headers, 'content-length');
       const body = applyBodyMutation(Buffer.alloc(0), common.body_mutation);
       return { kind: 'continue', headers: d.headers, body, clearRouteCache };
     }
-    d.headersMutable = !d.noBody && this.bodyModeOf(dir) === 'BUFFERED';
+    d.headersMutable = !d.noBody && this.modes.body(dir) === 'BUFFERED';
     return { kind: 'continue', headers: d.headers, clearRouteCache };
   }
 
@@ -164,7 +157,7 @@ class Session implements ExtProcSession {
     // After CONTINUE_AND_REPLACE with a body, Envoy drains whatever original body still arrives.
     if (d.bodyReplaced)
       return { kind: 'continue', headers: d.headers, body: Buffer.alloc(0), clearRouteCache: false };
-    const mode = this.bodyModeOf(dir);
+    const mode = this.modes.body(dir);
     if (mode === 'BUFFERED' && !endOfStream && !this.exchange.complete) {
       d.buffered.push(chunk);
       return { kind: 'continue', headers: d.headers, body: Buffer.alloc(0), clearRouteCache: false };
@@ -175,11 +168,7 @@ class Session implements ExtProcSession {
 
     const phase: Phase = dir === 'request' ? 'request_body' : 'response_body';
     const message = { body, end_of_stream: endOfStream };
-    const result = await this.exchange.call(
-      phase,
-      { ...this.context(dir), [phase]: message },
-      () => undefined,
-    );
+    const result = await this.exchange.call(phase, { ...this.context(dir), [phase]: message });
     if (result.kind === 'reply') return result.decision;
     if (result.kind === 'unmodified') return this.unmodified(dir, body);
     const common = result.common;
@@ -222,21 +211,11 @@ class Session implements ExtProcSession {
       return applyHeaderMutation(headers, common.header_mutation, {
         checker: this.checker,
         replacingMessage,
-        skipContentLength: this.shouldRemoveContentLength(dir),
+        skipContentLength: this.modes.shouldRemoveContentLength(dir),
       });
     } catch (err) {
       if (err instanceof MutationError) return err;
       throw err;
-    }
-  }
-
-  /** mode_override counts only on a headers response and only when allow_mode_override is set. */
-  private applyModeOverride(response: ProcessingResponse__Output): void {
-    if (!this.settings.allowModeOverride || !response.mode_override) return;
-    try {
-      this.modes = parseProcessingMode(response.mode_override, 'mode_override', true);
-    } catch {
-      // An unknown enum value from the processor: Envoy would not have decoded it either.
     }
   }
 
@@ -251,22 +230,6 @@ class Session implements ExtProcSession {
       case 'RETAIN':
         return false;
     }
-  }
-
-  /** ProcessingMode docs: STREAMED, or BUFFERED without sending headers, cannot keep it right. */
-  private shouldRemoveContentLength(dir: Direction): boolean {
-    const mode = this.bodyModeOf(dir);
-    const sendsHeaders = dir === 'request' ? this.modes.requestHeaders : this.modes.responseHeaders;
-    return mode === 'STREAMED' || (mode === 'BUFFERED' && !sendsHeaders);
-  }
-
-  private bodyModeOf(dir: Direction): BodyMode {
-    return dir === 'request' ? this.modes.requestBody : this.modes.responseBody;
-  }
-
-  private setBodyMode(dir: Direction, mode: BodyMode): void {
-    if (dir === 'request') this.modes.requestBody = mode;
-    else this.modes.responseBody = mode;
   }
 
   /** Attributes go with the first message of each direction; metadata_context with every one. */

@@ -15,7 +15,10 @@ export function continuedHeaders(d: Extract<Decision, { kind: 'continue' }>, bef
   return d.headers.length > 0 ? d.headers : before;
 }
 
-export async function filterResponse(session: ExtProcSession, source: ResponseSource): Promise<ResponseSource> {
+export async function filterResponse(
+  session: ExtProcSession,
+  source: ResponseSource,
+): Promise<ResponseSource> {
   let decision: Decision;
   try {
     decision = await session.responseHeaders(source.headers, source.endOfStream);

@@ -6,7 +6,15 @@ import type { HeaderValueOption } from '../config/types';
 import type { HeaderList } from '../ext-proc/types';
 
 /** Connection-specific headers never forwarded by a proxy (RFC 9110 7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 export function fromRawHeaders(raw: readonly string[]): HeaderList {
   const out: HeaderList = [];
@@ -17,10 +25,21 @@ export function fromRawHeaders(raw: readonly string[]): HeaderList {
   return out;
 }
 
-export function requestHeaderList(method: string, path: string, scheme: string, raw: readonly string[]): HeaderList {
+export function requestHeaderList(
+  method: string,
+  path: string,
+  scheme: string,
+  raw: readonly string[],
+): HeaderList {
   const rest = fromRawHeaders(raw);
   const authority = rest.find(([n]) => n === 'host')?.[1] ?? '';
-  return [[':method', method], [':path', path], [':authority', authority], [':scheme', scheme], ...rest.filter(([n]) => n !== 'host')];
+  return [
+    [':method', method],
+    [':path', path],
+    [':authority', authority],
+    [':scheme', scheme],
+    ...rest.filter(([n]) => n !== 'host'),
+  ];
 }
 
 export function getHeader(list: HeaderList, name: string): string | undefined {
@@ -62,7 +81,10 @@ export function applyHeaderOptions(list: HeaderList, options: readonly HeaderVal
 }
 
 /** Splits pseudo-headers from the rest for node:http (which sets Host itself from :authority). */
-export function toOutgoing(list: HeaderList): { pseudo: Record<string, string>; headers: OutgoingHttpHeaders } {
+export function toOutgoing(list: HeaderList): {
+  pseudo: Record<string, string>;
+  headers: OutgoingHttpHeaders;
+} {
   const pseudo: Record<string, string> = {};
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of list) {

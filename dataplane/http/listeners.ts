@@ -11,7 +11,12 @@ import tls from 'node:tls';
 import type { Logger } from '../../lib/log';
 import type { ListenerConfig, SecretConfig } from '../config/types';
 
-export type StreamHandler = (listener: ListenerConfig, scheme: 'http' | 'https', req: http.IncomingMessage, res: http.ServerResponse) => void;
+export type StreamHandler = (
+  listener: ListenerConfig,
+  scheme: 'http' | 'https',
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+) => void;
 
 interface Certificate {
   context: tls.SecureContext;
@@ -50,7 +55,10 @@ export class ListenerManager {
       try {
         certificates = config.tls ? certificatesOf(config, secrets) : [];
       } catch (err) {
-        this.options.logger.error({ listener: name, err: (err as Error).message }, 'bad certificate; not serving the listener');
+        this.options.logger.error(
+          { listener: name, err: (err as Error).message },
+          'bad certificate; not serving the listener',
+        );
         continue;
       }
       if (config.tls && certificates.length === 0) {
@@ -59,7 +67,9 @@ export class ListenerManager {
       }
       const port = this.options.portOverride?.(name, config.port) ?? config.port;
       const address = this.options.bindAddress ?? config.address;
-      const bindKey = JSON.stringify({ address, port, tls: Boolean(config.tls) });
+      // The configured address and port are part of the key: a changed listener rebinds even when
+      // an override maps both ports to ephemeral ones.
+      const bindKey = JSON.stringify({ address, configured: [config.address, config.port], port, tls: Boolean(config.tls) });
       const old = this.entries.get(name);
       if (old && old.bindKey === bindKey) {
         old.config = config;
@@ -91,7 +101,13 @@ export class ListenerManager {
     );
   }
 
-  private async start(config: ListenerConfig, bindKey: string, address: string, port: number, certificates: Certificate[]): Promise<Entry> {
+  private async start(
+    config: ListenerConfig,
+    bindKey: string,
+    address: string,
+    port: number,
+    certificates: Certificate[],
+  ): Promise<Entry> {
     const scheme = config.tls ? 'https' : 'http';
     // The handler reads the entry's current config, which later updates replace in place.
     const ref: { entry?: Entry } = {};
@@ -104,14 +120,18 @@ export class ListenerManager {
           {
             ...first.pem,
             // Several certificates on one listener: pick by SNI against each certificate's names.
-            SNICallback: (servername, cb) => cb(null, selectCertificate(ref.entry?.certificates ?? certificates, servername)?.context),
+            SNICallback: (servername, cb) =>
+              cb(null, selectCertificate(ref.entry?.certificates ?? certificates, servername)?.context),
           },
           onRequest,
         )
       : http.createServer(onRequest);
     const entry: Entry = { config, bindKey, server, port: await listen(server, address, port), certificates };
     ref.entry = entry;
-    this.options.logger.info({ listener: config.name, address, port: entry.port, scheme }, 'listener started');
+    this.options.logger.info(
+      { listener: config.name, address, port: entry.port, scheme },
+      'listener started',
+    );
     return entry;
   }
 
@@ -159,7 +179,11 @@ function certificatesOf(config: ListenerConfig, secrets: Map<string, SecretConfi
 function certificateNames(pem: string): string[] {
   try {
     const cert = new X509Certificate(pem);
-    const sans = (cert.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
+    const sans = (cert.subjectAltName ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.startsWith('DNS:'))
+      .map((s) => s.slice(4).toLowerCase());
     const cn = /CN=([^\n,]+)/.exec(cert.subject)?.[1]?.toLowerCase();
     return sans.length > 0 ? sans : cn ? [cn] : [];
   } catch {
@@ -170,6 +194,9 @@ function certificateNames(pem: string): string[] {
 function selectCertificate(certs: Certificate[], servername: string): Certificate | undefined {
   const name = servername.toLowerCase();
   const matches = (pattern: string): boolean =>
-    pattern === name || (pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && !name.slice(0, -pattern.length + 1).includes('.'));
+    pattern === name ||
+    (pattern.startsWith('*.') &&
+      name.endsWith(pattern.slice(1)) &&
+      !name.slice(0, -pattern.length + 1).includes('.'));
   return certs.find((c) => c.names.some(matches)) ?? certs[0];
 }

@@ -15,11 +15,22 @@ export interface ResponseSource {
   details?: string;
 }
 
-export function localReply(status: number, body: string | Buffer, details: string, headers: HeaderList = []): ResponseSource {
+export function localReply(
+  status: number,
+  body: string | Buffer,
+  details: string,
+  headers: HeaderList = [],
+): ResponseSource {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const extra: HeaderList = bytes.length > 0 && !headers.some(([n]) => n === 'content-type') ? [['content-type', 'text/plain']] : [];
+  const extra: HeaderList =
+    bytes.length > 0 && !headers.some(([n]) => n === 'content-type') ? [['content-type', 'text/plain']] : [];
   return {
-    headers: [[':status', String(status)], ...headers.filter(([n]) => n !== ':status' && n !== 'content-length'), ...extra, ['content-length', String(bytes.length)]],
+    headers: [
+      [':status', String(status)],
+      ...headers.filter(([n]) => n !== ':status' && n !== 'content-length'),
+      ...extra,
+      ['content-length', String(bytes.length)],
+    ],
     body: bytes.length > 0 ? [bytes] : [],
     endOfStream: bytes.length === 0,
     abort: () => undefined,
@@ -35,9 +46,17 @@ export const LOCAL_REPLY = {
   clusterNotFound: () => localReply(503, '', 'cluster_not_found'),
   noHealthyUpstream: () => localReply(503, 'no healthy upstream', 'no_healthy_upstream'),
   connectFailure: (retried: boolean) =>
-    localReply(503, `${RESET_BEFORE_HEADERS} ${retried ? 'retried and the latest ' : ''}reset reason: connection failure`, 'upstream_reset_before_response_started{connection_failure}'),
+    localReply(
+      503,
+      `${RESET_BEFORE_HEADERS} ${retried ? 'retried and the latest ' : ''}reset reason: connection failure`,
+      'upstream_reset_before_response_started{connection_failure}',
+    ),
   reset: (retried: boolean) =>
-    localReply(503, `${RESET_BEFORE_HEADERS} ${retried ? 'retried and the latest ' : ''}reset reason: connection termination`, 'upstream_reset_before_response_started{connection_termination}'),
+    localReply(
+      503,
+      `${RESET_BEFORE_HEADERS} ${retried ? 'retried and the latest ' : ''}reset reason: connection termination`,
+      'upstream_reset_before_response_started{connection_termination}',
+    ),
   upstreamTimeout: () => localReply(504, 'upstream request timeout', 'upstream_response_timeout'),
   perTryTimeout: () => localReply(504, 'upstream request timeout', 'upstream_per_try_timeout'),
   streamIdleTimeout: () => localReply(408, 'stream timeout', 'stream_idle_timeout'),

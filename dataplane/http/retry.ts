@@ -32,7 +32,10 @@ export function backoffMs(policy: RetryPolicy, retry: number, random: () => numb
  * Priorities previous_priorities excludes before the next attempt: those of the attempts made so
  * far, refreshed every update_frequency attempts (the priority load is recomputed only then).
  */
-export function excludedPriorities(policy: RetryPolicy | undefined, attempted: readonly number[]): Set<number> {
+export function excludedPriorities(
+  policy: RetryPolicy | undefined,
+  attempted: readonly number[],
+): Set<number> {
   const frequency = policy?.previousPrioritiesUpdateFrequency;
   if (!frequency) return new Set();
   const counted = Math.floor(attempted.length / frequency) * frequency;

@@ -11,18 +11,20 @@ export function selectVirtualHost(table: RouteTable, authority: string): Virtual
   const candidate = authority.toLowerCase();
   const exact = table.virtualHosts.find((v) => v.domains.includes(candidate));
   if (exact) return exact;
-    // Suffix wildcards ("*.example.com") before prefix wildcards ("example.*"), longest first.
-    for (const suffix of [true, false]) {
-      let best: { vh: VirtualHost; length: number } | undefined;
-      for (const vh of table.virtualHosts) {
-        for (const d of vh.domains) {
-          if (d === '*' || d.length - 1 >= candidate.length) continue;
-          const ok = suffix ? d.startsWith('*') && candidate.endsWith(d.slice(1)) : d.endsWith('*') && candidate.startsWith(d.slice(0, -1));
-          if (ok && (!best || d.length > best.length)) best = { vh, length: d.length };
-        }
+  // Suffix wildcards ("*.example.com") before prefix wildcards ("example.*"), longest first.
+  for (const suffix of [true, false]) {
+    let best: { vh: VirtualHost; length: number } | undefined;
+    for (const vh of table.virtualHosts) {
+      for (const d of vh.domains) {
+        if (d === '*' || d.length - 1 >= candidate.length) continue;
+        const ok = suffix
+          ? d.startsWith('*') && candidate.endsWith(d.slice(1))
+          : d.endsWith('*') && candidate.startsWith(d.slice(0, -1));
+        if (ok && (!best || d.length > best.length)) best = { vh, length: d.length };
       }
-      if (best) return best.vh;
     }
+    if (best) return best.vh;
+  }
   return table.virtualHosts.find((v) => v.domains.includes('*'));
 }
 

@@ -11,7 +11,13 @@ import type { Host } from '../upstream/cluster';
 import type { ClusterManager } from '../upstream/cluster-manager';
 import { statusOf } from './headers';
 import { LOCAL_REPLY, type ResponseSource } from './response';
-import { backoffMs, excludedPriorities, isRetriableFailure, isRetriableStatus, type FailureReason } from './retry';
+import {
+  backoffMs,
+  excludedPriorities,
+  isRetriableFailure,
+  isRetriableStatus,
+  type FailureReason,
+} from './retry';
 import { runAttempt, type AttemptContext } from './upstream-request';
 
 export interface RouterContext extends AttemptContext {
@@ -89,12 +95,23 @@ export async function routeUpstream(
       // The per-try timeout keeps running until the response is complete, as Envoy's does;
       // firing after the headers went out resets the stream.
       perTry.signal.addEventListener('abort', () => result.source.abort(), { once: true });
-      return { ...result.source, body: releasing(result.source.body, release), abort: () => (release(), result.source.abort()) };
+      return {
+        ...result.source,
+        body: releasing(result.source.body, release),
+        abort: () => (release(), result.source.abort()),
+      };
     }
     release();
     if (signal.aborted) return LOCAL_REPLY.reset(attempt > 0);
-    lastFailure = perTryTimedOut ? 'per_try_timeout' : result.reason === 'connect_failure' ? 'connect_failure' : 'reset';
-    ctx.logger.debug({ cluster: clusterName, host: host.id, reason: lastFailure, err: result.message }, 'upstream attempt failed');
+    lastFailure = perTryTimedOut
+      ? 'per_try_timeout'
+      : result.reason === 'connect_failure'
+        ? 'connect_failure'
+        : 'reset';
+    ctx.logger.debug(
+      { cluster: clusterName, host: host.id, reason: lastFailure, err: result.message },
+      'upstream attempt failed',
+    );
     if (!policy || retriesLeft <= 0 || !isRetriableFailure(policy, lastFailure)) break;
   }
   const retried = (policy?.numRetries ?? 0) > 0 && attemptedPriorities.length > 1;
@@ -102,7 +119,10 @@ export async function routeUpstream(
   return lastFailure === 'connect_failure' ? LOCAL_REPLY.connectFailure(retried) : LOCAL_REPLY.reset(retried);
 }
 
-async function* releasing(body: AsyncIterable<Buffer> | Iterable<Buffer>, release: () => void): AsyncGenerator<Buffer> {
+async function* releasing(
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  release: () => void,
+): AsyncGenerator<Buffer> {
   try {
     yield* body;
   } finally {

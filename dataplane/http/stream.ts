@@ -9,7 +9,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ListenerConfig, Route, RouteTable } from '../config/types';
 import type { ExtProcSession, HeaderList } from '../ext-proc/types';
 import { continuedHeaders, decisionReply, filterResponse } from './ext-proc-filter';
-import { applyHeaderOptions, getHeader, removeHeaders, requestHeaderList, setHeader, statusOf, toFlatResponseHeaders } from './headers';
+import {
+  applyHeaderOptions,
+  getHeader,
+  removeHeaders,
+  requestHeaderList,
+  setHeader,
+  statusOf,
+  toFlatResponseHeaders,
+} from './headers';
 import { LOCAL_REPLY, type ResponseSource } from './response';
 import { matchRoute } from './route-match';
 import { routeUpstream, type RouterContext } from './router';
@@ -44,7 +52,12 @@ export async function handleStream(
   });
   function onTimeout(which: 'idle' | 'route'): void {
     // Before the response started: a local reply; after: reset the stream.
-    if (!res.headersSent) writeLocal(res, which === 'idle' ? LOCAL_REPLY.streamIdleTimeout() : LOCAL_REPLY.upstreamTimeout(), hcm.serverName);
+    if (!res.headersSent)
+      writeLocal(
+        res,
+        which === 'idle' ? LOCAL_REPLY.streamIdleTimeout() : LOCAL_REPLY.upstreamTimeout(),
+        hcm.serverName,
+      );
     else res.destroy();
     abort.abort(new Error(`${which} timeout`));
   }
@@ -56,7 +69,12 @@ export async function handleStream(
     const table = ctx.routeTable(listener);
     let route = matchRoute(table, headers);
     if (hcm.extProc && route?.extProcPerRoute?.disabled !== true) {
-      session = ctx.extProcFactory({ config: hcm.extProc, perRoute: route?.extProcPerRoute, resolveCluster: (n) => ctx.resolveCluster(n), attributes: {} });
+      session = ctx.extProcFactory({
+        config: hcm.extProc,
+        perRoute: route?.extProcPerRoute,
+        resolveCluster: (n) => ctx.resolveCluster(n),
+        attributes: {},
+      });
       let d = await session.requestHeaders(headers, body.length === 0);
       if (d.kind === 'continue' && body.length > 0 && session.requestBodyMode() !== 'NONE') {
         headers = continuedHeaders(d, headers);
@@ -107,17 +125,27 @@ async function respond(
     if (action.idleTimeoutMs !== undefined) timers.setIdleTimeout(action.idleTimeoutMs);
     // The route timeout spans from the end of the request to the end of the response.
     timers.startRouteTimeout(action.timeoutMs);
-    const upstreamHeaders = applyHeaderOptions(removeHeaders(headers, route.requestHeadersToRemove), route.requestHeadersToAdd);
+    const upstreamHeaders = applyHeaderOptions(
+      removeHeaders(headers, route.requestHeadersToRemove),
+      route.requestHeadersToAdd,
+    );
     source = await routeUpstream(ctx, action, upstreamHeaders, body, signal);
   }
-  const mutated = applyHeaderOptions(removeHeaders(source.headers, route.responseHeadersToRemove), route.responseHeadersToAdd);
+  const mutated = applyHeaderOptions(
+    removeHeaders(source.headers, route.responseHeadersToRemove),
+    route.responseHeadersToAdd,
+  );
   return { ...source, headers: mutated };
 }
 
 function directReply(status: number, body: string): ResponseSource {
   const bytes = Buffer.from(body);
   return {
-    headers: [[':status', String(status)], ...(bytes.length ? ([['content-type', 'text/plain']] as HeaderList) : []), ['content-length', String(bytes.length)]],
+    headers: [
+      [':status', String(status)],
+      ...(bytes.length ? ([['content-type', 'text/plain']] as HeaderList) : []),
+      ['content-length', String(bytes.length)],
+    ],
     body: bytes.length ? [bytes] : [],
     endOfStream: bytes.length === 0,
     abort: () => undefined,
@@ -125,21 +153,32 @@ function directReply(status: number, body: string): ResponseSource {
   };
 }
 
-function requestHeaders(listener: ListenerConfig, req: IncomingMessage, scheme: 'http' | 'https'): HeaderList {
+function requestHeaders(
+  listener: ListenerConfig,
+  req: IncomingMessage,
+  scheme: 'http' | 'https',
+): HeaderList {
   let headers = requestHeaderList(req.method ?? 'GET', req.url ?? '/', scheme, req.rawHeaders);
   const hcm = listener.hcm;
-  if (hcm.stripAnyHostPort) headers = setHeader(headers, ':authority', (getHeader(headers, ':authority') ?? '').replace(/:\d+$/, ''));
+  if (hcm.stripAnyHostPort)
+    headers = setHeader(headers, ':authority', (getHeader(headers, ':authority') ?? '').replace(/:\d+$/, ''));
   if (hcm.useRemoteAddress) {
     const remote = req.socket.remoteAddress ?? '';
     const prior = getHeader(headers, 'x-forwarded-for');
     headers = setHeader(headers, 'x-forwarded-for', prior ? `${prior},${remote}` : remote);
     headers = setHeader(headers, 'x-forwarded-proto', scheme);
-  } else if (getHeader(headers, 'x-forwarded-proto') === undefined) headers = [...headers, ['x-forwarded-proto', scheme]];
-  if (getHeader(headers, 'x-request-id') === undefined) headers = [...headers, ['x-request-id', randomUUID()]];
+  } else if (getHeader(headers, 'x-forwarded-proto') === undefined)
+    headers = [...headers, ['x-forwarded-proto', scheme]];
+  if (getHeader(headers, 'x-request-id') === undefined)
+    headers = [...headers, ['x-request-id', randomUUID()]];
   return headers;
 }
 
-async function readBody(req: IncomingMessage, timers: StreamTimers, signal: AbortSignal): Promise<Buffer | undefined> {
+async function readBody(
+  req: IncomingMessage,
+  timers: StreamTimers,
+  signal: AbortSignal,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -168,7 +207,13 @@ function responseHead(headers: HeaderList, serverName: string): string[] {
 }
 
 /** Writes headers, then pulls body chunks only as fast as the client takes them. */
-async function writeResponse(res: ServerResponse, source: ResponseSource, serverName: string, timers: StreamTimers, signal: AbortSignal): Promise<void> {
+async function writeResponse(
+  res: ServerResponse,
+  source: ResponseSource,
+  serverName: string,
+  timers: StreamTimers,
+  signal: AbortSignal,
+): Promise<void> {
   if (res.headersSent || res.destroyed) return source.abort();
   res.writeHead(statusOf(source.headers), responseHead(source.headers, serverName));
   timers.touch();

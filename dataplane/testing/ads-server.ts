@@ -25,13 +25,18 @@ export class FakeAdsServer {
   private waiters: { test: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
 
   async start(): Promise<string> {
-    const Service = grpcService(loadGrpcPackage('envoy/service/discovery/v3/ads.proto'), 'envoy.service.discovery.v3.AggregatedDiscoveryService');
+    const Service = grpcService(
+      loadGrpcPackage('envoy/service/discovery/v3/ads.proto'),
+      'envoy.service.discovery.v3.AggregatedDiscoveryService',
+    );
     this.server.addService(Service.service, {
       StreamAggregatedResources: (stream: Stream) => this.onStream(stream),
       DeltaAggregatedResources: (stream: Stream) => stream.end(),
     });
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
     return `127.0.0.1:${port}`;
   }
@@ -54,7 +59,8 @@ export class FakeAdsServer {
 
   /** Ends every open stream (the client must reconnect). */
   dropStreams(): void {
-    for (const stream of this.streams.keys()) stream.destroy(new Error('dropped by test'));
+    // Ending the call (status OK) is what a restarting server looks like to the client.
+    for (const stream of this.streams.keys()) stream.end();
     this.streams.clear();
   }
 
@@ -76,7 +82,13 @@ export class FakeAdsServer {
       subs.set(typeUrl, sub);
       const changed = !prev || prev.names.join() !== names.join();
       // ACKs and NACKs of what was sent get no answer; new subscriptions and changes do.
-      if (changed || (!req.error_detail && req.version_info !== this.resources.get(typeUrl)?.version && !req.response_nonce)) this.push(stream, typeUrl, sub);
+      if (
+        changed ||
+        (!req.error_detail &&
+          req.version_info !== this.resources.get(typeUrl)?.version &&
+          !req.response_nonce)
+      )
+        this.push(stream, typeUrl, sub);
     });
     stream.on('error', () => this.streams.delete(stream));
     stream.on('end', () => {
@@ -88,13 +100,16 @@ export class FakeAdsServer {
   private push(stream: Stream, typeUrl: string, sub: { names: string[]; sent?: string }): void {
     const current = this.resources.get(typeUrl);
     if (!current) return;
-    const wanted = (item: ProtoObject): boolean => sub.names.length === 0 || sub.names.includes(resourceName(item));
+    const wanted = (item: ProtoObject): boolean =>
+      sub.names.length === 0 || sub.names.includes(resourceName(item));
     sub.sent = current.version;
     stream.write({
       version_info: current.version,
       type_url: typeUrl,
       nonce: String(++this.nonce),
-      resources: current.items.filter(wanted).map((item) => ({ type_url: typeUrl, value: Buffer.from(encodeMessage(typeUrl, item)) })),
+      resources: current.items
+        .filter(wanted)
+        .map((item) => ({ type_url: typeUrl, value: Buffer.from(encodeMessage(typeUrl, item)) })),
     });
   }
 }

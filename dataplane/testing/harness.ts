@@ -4,7 +4,14 @@
 import { createLogger } from '../../lib/log';
 import type { ProtoObject } from '../../lib/protos';
 import { TYPE_URL } from '../config/snapshot';
-import type { BodyMode, Decision, ExtProcSession, ExtProcSessionFactory, ExtProcSessionOptions, HeaderList } from '../ext-proc/types';
+import type {
+  BodyMode,
+  Decision,
+  ExtProcSession,
+  ExtProcSessionFactory,
+  ExtProcSessionOptions,
+  HeaderList,
+} from '../ext-proc/types';
 import { startDataplane, type Dataplane } from '../index';
 import { FakeAdsServer } from './ads-server';
 
@@ -31,7 +38,10 @@ export function setResources(ads: FakeAdsServer, r: Resources, version: string):
   if (r.secrets) ads.set(TYPE_URL.secret, r.secrets, version);
 }
 
-export async function startHarness(resources: Resources, extProcFactory: ExtProcSessionFactory = noExtProc): Promise<Harness> {
+export async function startHarness(
+  resources: Resources,
+  extProcFactory: ExtProcSessionFactory = noExtProc,
+): Promise<Harness> {
   const ads = new FakeAdsServer();
   const target = await ads.start();
   setResources(ads, { listeners: [], clusters: [], ...resources }, 'v1');
@@ -90,10 +100,12 @@ export function fakeExtProc(script: (options: ExtProcSessionOptions) => SessionS
     const session: ExtProcSession = {
       requestHeaders: async (h, eos) => (s.requestHeaders ? s.requestHeaders(h, eos) : pass(h)),
       requestBodyMode: () => s.requestBodyMode ?? 'BUFFERED',
-      requestBody: async (b) => (s.requestBody ? s.requestBody(b) : { kind: 'continue', headers: [], clearRouteCache: false }),
+      requestBody: async (b) =>
+        s.requestBody ? s.requestBody(b) : { kind: 'continue', headers: [], clearRouteCache: false },
       responseHeaders: async (h, eos) => (s.responseHeaders ? s.responseHeaders(h, eos) : pass(h)),
       responseBodyMode: () => s.responseBodyMode ?? 'NONE',
-      responseChunk: async (c, eos) => (s.responseChunk ? s.responseChunk(c, eos) : { kind: 'continue', headers: [], clearRouteCache: false }),
+      responseChunk: async (c, eos) =>
+        s.responseChunk ? s.responseChunk(c, eos) : { kind: 'continue', headers: [], clearRouteCache: false },
       close: () => {
         record.closed = true;
       },

@@ -9,13 +9,24 @@ const ADS = { ads: {}, resource_api_version: 'V3' };
 export const EXT_PROC_CONFIG: ProtoObject = {
   '@type': `${T}envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor`,
   grpc_service: { envoy_grpc: { cluster_name: 'tollgate-extproc' } },
-  processing_mode: { request_header_mode: 'SEND', request_body_mode: 'BUFFERED', response_header_mode: 'SEND', response_body_mode: 'STREAMED' },
+  processing_mode: {
+    request_header_mode: 'SEND',
+    request_body_mode: 'BUFFERED',
+    response_header_mode: 'SEND',
+    response_body_mode: 'STREAMED',
+  },
 };
 
-export function listener(name: string, options: { extProc?: boolean; port?: number; hcm?: ProtoObject } = {}): ProtoObject {
+export function listener(
+  name: string,
+  options: { extProc?: boolean; port?: number; hcm?: ProtoObject } = {},
+): ProtoObject {
   const httpFilters: ProtoObject[] = [];
   if (options.extProc) httpFilters.push({ name: FILTER.extProc, typed_config: EXT_PROC_CONFIG });
-  httpFilters.push({ name: FILTER.router, typed_config: { '@type': `${T}envoy.extensions.filters.http.router.v3.Router` } });
+  httpFilters.push({
+    name: FILTER.router,
+    typed_config: { '@type': `${T}envoy.extensions.filters.http.router.v3.Router` },
+  });
   return {
     name,
     address: { socket_address: { address: '127.0.0.1', port_value: options.port ?? 10080 } },
@@ -46,7 +57,11 @@ export function vhost(name: string, domains: string[], routes: ProtoObject[]): P
   return { name, domains, routes };
 }
 
-export function routeTo(cluster: string, match: ProtoObject = { prefix: '/' }, route: ProtoObject = {}): ProtoObject {
+export function routeTo(
+  cluster: string,
+  match: ProtoObject = { prefix: '/' },
+  route: ProtoObject = {},
+): ProtoObject {
   return { match, route: { cluster, ...route } };
 }
 
@@ -63,7 +78,7 @@ export function assignment(clusterName: string, endpoints: TestEndpoint[]): Prot
     cluster_name: clusterName,
     endpoints: endpoints.map((e) => ({
       priority: e.priority ?? 0,
-      ...(e.localityWeight ? { load_balancing_weight: { value: e.localityWeight } } : {}),
+      load_balancing_weight: { value: e.localityWeight ?? 1 },
       lb_endpoints: [
         {
           endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: e.port } } },
@@ -86,7 +101,13 @@ export function edsCluster(name: string, extra: ProtoObject = {}): ProtoObject {
 }
 
 export function staticCluster(name: string, endpoints: TestEndpoint[], extra: ProtoObject = {}): ProtoObject {
-  return { name, type: 'STATIC', connect_timeout: { seconds: 1 }, load_assignment: assignment(name, endpoints), ...extra };
+  return {
+    name,
+    type: 'STATIC',
+    connect_timeout: { seconds: 1 },
+    load_assignment: assignment(name, endpoints),
+    ...extra,
+  };
 }
 
 /** typed_extension_protocol_options with the upstream filters [ext_proc, upstream_codec]. */
@@ -97,7 +118,10 @@ export const UPSTREAM_EXT_PROC: ProtoObject = {
       explicit_http_config: { http_protocol_options: {} },
       http_filters: [
         { name: FILTER.extProc, typed_config: EXT_PROC_CONFIG },
-        { name: FILTER.upstreamCodec, typed_config: { '@type': `${T}envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec` } },
+        {
+          name: FILTER.upstreamCodec,
+          typed_config: { '@type': `${T}envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec` },
+        },
       ],
     },
   },
@@ -106,9 +130,15 @@ export const UPSTREAM_EXT_PROC: ProtoObject = {
 export const RETRY_PRIORITY: ProtoObject = {
   retry_priority: {
     name: 'envoy.retry_priorities.previous_priorities',
-    typed_config: { '@type': `${T}envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig`, update_frequency: 1 },
+    typed_config: {
+      '@type': `${T}envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig`,
+      update_frequency: 1,
+    },
   },
   retry_host_predicate: [
-    { name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': `${T}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate` } },
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: { '@type': `${T}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate` },
+    },
   ],
 };

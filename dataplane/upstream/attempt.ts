@@ -27,7 +27,9 @@ export function sendUpstream(
     const { pseudo, headers: out } = toOutgoing(headers);
     if (body.length > 0 || out['content-length'] !== undefined) out['content-length'] = String(body.length);
     const target =
-      host.address.kind === 'pipe' ? { socketPath: host.address.path } : { host: host.address.host, port: host.address.port };
+      host.address.kind === 'pipe'
+        ? { socketPath: host.address.path }
+        : { host: host.address.host, port: host.address.port };
     const request = (host.tls ? https.request : http.request)({
       ...target,
       method: pseudo[':method'] ?? 'GET',
@@ -70,7 +72,10 @@ export function sendUpstream(
       signal.removeEventListener('abort', onAbort);
       const status = res.statusCode ?? 502;
       const noBody =
-        pseudo[':method'] === 'HEAD' || status === 204 || status === 304 || res.headers['content-length'] === '0';
+        pseudo[':method'] === 'HEAD' ||
+        status === 204 ||
+        status === 304 ||
+        res.headers['content-length'] === '0';
       settle({
         kind: 'response',
         source: {

@@ -8,7 +8,10 @@ import { UpstreamCluster } from './cluster';
 const RETIRE_AFTER_MS = 60_000;
 
 export class ClusterManager {
-  private clusters = new Map<string, { key: string; cluster: UpstreamCluster; assignment?: LoadAssignment }>();
+  private clusters = new Map<
+    string,
+    { key: string; cluster: UpstreamCluster; assignment?: LoadAssignment }
+  >();
   private readonly retired = new Set<UpstreamCluster>();
 
   constructor(private readonly logger: Logger) {}
@@ -30,10 +33,12 @@ export class ClusterManager {
     const pending: Promise<void>[] = [];
     for (const [name, config] of configs) {
       const key = JSON.stringify(config);
-      const assignment = config.discovery === 'eds' ? assignments.get(config.edsServiceName) : config.loadAssignment;
+      const assignment =
+        config.discovery === 'eds' ? assignments.get(config.edsServiceName) : config.loadAssignment;
       const old = this.clusters.get(name);
       if (old && old.key === key) {
-        if (JSON.stringify(old.assignment) !== JSON.stringify(assignment)) pending.push(old.cluster.setAssignment(assignment));
+        if (JSON.stringify(old.assignment) !== JSON.stringify(assignment))
+          pending.push(old.cluster.setAssignment(assignment));
         next.set(name, { key, cluster: old.cluster, assignment });
         continue;
       }
@@ -43,7 +48,8 @@ export class ClusterManager {
     }
     // Swap only once new clusters are warm, so no request sees a cluster without hosts.
     await Promise.all(pending);
-    for (const [name, old] of this.clusters) if (next.get(name)?.cluster !== old.cluster) this.retire(old.cluster);
+    for (const [name, old] of this.clusters)
+      if (next.get(name)?.cluster !== old.cluster) this.retire(old.cluster);
     this.clusters = next;
   }
 

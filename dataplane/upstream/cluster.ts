@@ -21,7 +21,11 @@ export interface Host extends LbHost {
 }
 
 export class UpstreamCluster {
-  private lb: LoadBalancer<Host> = new LoadBalancer<Host>([], { policy: 'round_robin', localityWeighted: false, overprovisioning: 1.4 });
+  private lb: LoadBalancer<Host> = new LoadBalancer<Host>([], {
+    policy: 'round_robin',
+    localityWeighted: false,
+    overprovisioning: 1.4,
+  });
   private hosts: Host[] = [];
   private readonly agents = new Map<string, http.Agent>();
   private dnsTimer: NodeJS.Timeout | undefined;
@@ -38,17 +42,28 @@ export class UpstreamCluster {
     if (this.config.discovery !== 'strict_dns') return this.build(cla, (e) => [e.address]);
     const resolved = new Map<string, string[]>();
     await Promise.all(
-      cla.localities.flatMap((l) => l.endpoints).map(async (e) => {
-        if (e.address.kind !== 'tcp') return;
-        resolved.set(e.address.host, await this.resolve(e.address.host));
-      }),
+      cla.localities
+        .flatMap((l) => l.endpoints)
+        .map(async (e) => {
+          if (e.address.kind !== 'tcp') return;
+          resolved.set(e.address.host, await this.resolve(e.address.host));
+        }),
     );
     this.build(cla, (e) =>
-      e.address.kind === 'pipe' ? [e.address] : (resolved.get(e.address.host) ?? []).map((ip) => ({ kind: 'tcp' as const, host: ip, port: e.address.kind === 'tcp' ? e.address.port : 0 })),
+      e.address.kind === 'pipe'
+        ? [e.address]
+        : (resolved.get(e.address.host) ?? []).map((ip) => ({
+            kind: 'tcp' as const,
+            host: ip,
+            port: e.address.kind === 'tcp' ? e.address.port : 0,
+          })),
     );
     clearTimeout(this.dnsTimer);
     if (!this.closed)
-      this.dnsTimer = setTimeout(() => void this.setAssignment(cla).catch(() => undefined), this.config.dnsRefreshMs).unref();
+      this.dnsTimer = setTimeout(
+        () => void this.setAssignment(cla).catch(() => undefined),
+        this.config.dnsRefreshMs,
+      ).unref();
   }
 
   pick(ctx: PickContext<Host>): Host | undefined {
@@ -59,7 +74,9 @@ export class UpstreamCluster {
   grpcTarget(): string | undefined {
     const host = this.lb.pick() ?? this.hosts[0];
     if (!host) return undefined;
-    return host.address.kind === 'pipe' ? `unix:${host.address.path}` : `${host.address.host}:${host.address.port}`;
+    return host.address.kind === 'pipe'
+      ? `unix:${host.address.path}`
+      : `${host.address.host}:${host.address.port}`;
   }
 
   close(): void {
@@ -77,8 +94,13 @@ export class UpstreamCluster {
       return [...new Set(ordered.map((a) => a.address))];
     } catch (err) {
       // Envoy keeps the previous hosts when a refresh fails.
-      const previous = this.hosts.filter((h) => h.address.kind === 'tcp').map((h) => (h.address.kind === 'tcp' ? h.address.host : ''));
-      this.logger.warn({ cluster: this.config.name, hostname, err: (err as Error).message }, 'DNS resolution failed');
+      const previous = this.hosts
+        .filter((h) => h.address.kind === 'tcp')
+        .map((h) => (h.address.kind === 'tcp' ? h.address.host : ''));
+      this.logger.warn(
+        { cluster: this.config.name, hostname, err: (err as Error).message },
+        'DNS resolution failed',
+      );
       return previous;
     }
   }
@@ -93,7 +115,16 @@ export class UpstreamCluster {
         const tls = this.transportFor(e);
         for (const address of addresses(e)) {
           const id = address.kind === 'pipe' ? `unix:${address.path}` : `${address.host}:${address.port}`;
-          lhosts.push({ id, weight: e.weight, healthy: e.healthy, priority: locality.priority, address, metadata: e.metadata, tls, agent: this.agentFor(tls) });
+          lhosts.push({
+            id,
+            weight: e.weight,
+            healthy: e.healthy,
+            priority: locality.priority,
+            address,
+            metadata: e.metadata,
+            tls,
+            agent: this.agentFor(tls),
+          });
         }
       }
       level.push({ weight: locality.weight, hosts: lhosts });
@@ -101,7 +132,11 @@ export class UpstreamCluster {
     }
     for (let p = 0; p < set.length; p++) set[p] ??= [];
     this.hosts = hosts;
-    this.lb = new LoadBalancer(set, { policy: this.config.lbPolicy, localityWeighted: this.config.localityWeighted, overprovisioning: cla.overprovisioningFactor });
+    this.lb = new LoadBalancer(set, {
+      policy: this.config.lbPolicy,
+      localityWeighted: this.config.localityWeighted,
+      overprovisioning: cla.overprovisioningFactor,
+    });
   }
 
   /** The first transport_socket_match whose every key equals the endpoint's match metadata. */

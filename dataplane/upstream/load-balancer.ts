@@ -38,7 +38,10 @@ const PANIC_THRESHOLD = 0.5;
  */
 export function priorityLoad(healthyFraction: readonly number[], overprovisioning: number): number[] {
   const health = healthyFraction.map((f) => Math.min(100, Math.round(overprovisioning * f * 100)));
-  const total = Math.min(100, health.reduce((a, b) => a + b, 0));
+  const total = Math.min(
+    100,
+    health.reduce((a, b) => a + b, 0),
+  );
   if (total === 0) return health.map(() => 0);
   let remaining = 100;
   return health.map((h) => {
@@ -53,13 +56,19 @@ export class LoadBalancer<H extends LbHost> {
 
   constructor(
     private readonly set: PrioritySet<H>,
-    private readonly options: { policy: 'round_robin' | 'random'; localityWeighted: boolean; overprovisioning: number; random?: () => number },
+    private readonly options: {
+      policy: 'round_robin' | 'random';
+      localityWeighted: boolean;
+      overprovisioning: number;
+      random?: () => number;
+    },
   ) {}
 
   /** Chooses a host, or undefined when the cluster has none (Envoy: "no healthy upstream"). */
   pick(ctx: PickContext<H> = {}): H | undefined {
     let host = this.pickOnce(ctx);
-    for (let i = 0; host && ctx.rejectHost?.(host) && i < (ctx.maxHostSelectionAttempts ?? 1); i++) host = this.pickOnce(ctx);
+    for (let i = 0; host && ctx.rejectHost?.(host) && i < (ctx.maxHostSelectionAttempts ?? 1); i++)
+      host = this.pickOnce(ctx);
     return host;
   }
 
@@ -70,10 +79,16 @@ export class LoadBalancer<H extends LbHost> {
       const hosts = this.set[p]?.flatMap((l) => l.hosts) ?? [];
       return hosts.length === 0 ? 0 : hosts.filter((h) => h.healthy).length / hosts.length;
     };
-    let loads = priorityLoad(this.set.map((_l, p) => fraction(p)), this.options.overprovisioning);
+    let loads = priorityLoad(
+      this.set.map((_l, p) => fraction(p)),
+      this.options.overprovisioning,
+    );
     // previous_priorities: once every priority is excluded, all are considered again.
     if (loads.every((l) => l === 0) && ctx.excludedPriorities?.size)
-      loads = priorityLoad(this.set.map((_l, p) => fraction(p) + (ctx.excludedPriorities?.has(p) ? this.rawHealth(p) : 0)), this.options.overprovisioning);
+      loads = priorityLoad(
+        this.set.map((_l, p) => fraction(p) + (ctx.excludedPriorities?.has(p) ? this.rawHealth(p) : 0)),
+        this.options.overprovisioning,
+      );
     let priority = 0;
     if (loads.some((l) => l > 0)) {
       let r = rnd() * 100;
@@ -90,14 +105,23 @@ export class LoadBalancer<H extends LbHost> {
     const usable = (hosts: H[]): H[] => (panic ? hosts : hosts.filter((h) => h.healthy));
     let candidates: H[];
     if (this.options.localityWeighted) {
-      const weights = level.map((l) => (l.hosts.length === 0 ? 0 : l.weight * (panic ? 1 : Math.min(1, (this.options.overprovisioning * usable(l.hosts).length) / l.hosts.length))));
+      const weights = level.map((l) =>
+        l.hosts.length === 0
+          ? 0
+          : l.weight *
+            (panic
+              ? 1
+              : Math.min(1, (this.options.overprovisioning * usable(l.hosts).length) / l.hosts.length)),
+      );
       const index = this.weightedIndex(`locality/${priority}`, weights);
       candidates = index < 0 ? [] : usable(level[index]?.hosts ?? []);
     } else candidates = usable(all);
     if (candidates.length === 0) return undefined;
     const weights = candidates.map((h) => h.weight);
     const index =
-      this.options.policy === 'random' ? randomIndex(weights, rnd) : this.weightedIndex(`hosts/${priority}/${candidates.map((h) => h.id).join(',')}`, weights);
+      this.options.policy === 'random'
+        ? randomIndex(weights, rnd)
+        : this.weightedIndex(`hosts/${priority}/${candidates.map((h) => h.id).join(',')}`, weights);
     return candidates[index];
   }
 

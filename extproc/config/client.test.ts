@@ -8,7 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import YAML from 'yaml';
-import { subscribeProcessorConfig, loadProcessorConfigFile, type ProcessorConfigSubscription } from './client';
+import {
+  subscribeProcessorConfig,
+  loadProcessorConfigFile,
+  type ProcessorConfigSubscription,
+} from './client';
 import { EXTPROC_NODE_CLUSTER, PROCESSOR_CONFIG_NAME, PROCESSOR_CONFIG_TYPE_URL } from './schema';
 import type { ProcessorConfig, ProcessorConfigDocument } from './schema';
 import { AdsServer, type AckRecord, type NackRecord } from '../../controller/server/ads';
@@ -36,13 +40,18 @@ function doc(model: string): ProcessorConfigDocument {
         backends: [{ backend: 'ns/b', weight: 1, priority: 0 }],
       },
     },
-    backends: { 'ns/b': { key: 'ns/b', schema: 'OpenAI', host: '127.0.0.1:9', pathPrefix: '/v1', models: [] } },
+    backends: {
+      'ns/b': { key: 'ns/b', schema: 'OpenAI', host: '127.0.0.1:9', pathPrefix: '/v1', models: [] },
+    },
     limits: { maxRequestBodyBytes: 1024 },
   };
 }
 
 function setProcessor(cache: SnapshotCache, resource: ProtoObject): void {
-  cache.setSnapshot(EXTPROC_NODE_CLUSTER, new Map([[PROCESSOR_CONFIG_TYPE_URL, new Map([[PROCESSOR_CONFIG_NAME, resource]])]]));
+  cache.setSnapshot(
+    EXTPROC_NODE_CLUSTER,
+    new Map([[PROCESSOR_CONFIG_TYPE_URL, new Map([[PROCESSOR_CONFIG_NAME, resource]])]]),
+  );
 }
 
 /** Waits (bounded) for the next value pushed through `push`. */
@@ -96,11 +105,13 @@ function subscribe(target: string, reject?: (c: ProcessorConfig) => string | und
   return { sub, configs };
 }
 
-test('a good config is delivered and ACKed; a bad one is NACKed with the reason and the old one kept', async (t) => {
+void test('a good config is delivered and ACKed; a bad one is NACKed with the reason and the old one kept', async (t) => {
   const server = await startServer('127.0.0.1:0');
   cleanups.push(() => server.ads.close());
   const { sub, configs } = subscribe(`127.0.0.1:${server.port}`, (c) =>
-    c.routes['ns/r/0']?.matches[0]?.model?.value === 'refused-by-extproc' ? 'model refused-by-extproc is not allowed' : undefined,
+    c.routes['ns/r/0']?.matches[0]?.model?.value === 'refused-by-extproc'
+      ? 'model refused-by-extproc is not allowed'
+      : undefined,
   );
 
   const started = performance.now();
@@ -140,7 +151,7 @@ test('a good config is delivered and ACKed; a bad one is NACKed with the reason 
   t.diagnostic(`setSnapshot -> onConfig (warm): ${(performance.now() - warm).toFixed(1)} ms`);
 });
 
-test('after a server restart the client reconnects, resubscribes and gets the new config', async () => {
+void test('after a server restart the client reconnects, resubscribes and gets the new config', async () => {
   const socket = path.join(tmp, 'ads.sock');
   const first = await startServer(`unix:${socket}`);
   const { sub, configs } = subscribe(`unix:${socket}`);
@@ -163,7 +174,7 @@ test('after a server restart the client reconnects, resubscribes and gets the ne
   assert.equal(sub.current(), afterRestart);
 });
 
-test('loadProcessorConfigFile reads JSON or YAML, validates, and versions by content', () => {
+void test('loadProcessorConfigFile reads JSON or YAML, validates, and versions by content', () => {
   const jsonFile = path.join(tmp, 'config.json');
   const yamlFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(jsonFile, JSON.stringify(doc('m')));
@@ -176,6 +187,9 @@ test('loadProcessorConfigFile reads JSON or YAML, validates, and versions by con
 
   const badFile = path.join(tmp, 'bad.yaml');
   fs.writeFileSync(badFile, 'gateways: {}\nroutes: {}\nbackends: { b: { key: b } }\n');
-  assert.throws(() => loadProcessorConfigFile(badFile), /bad\.yaml: invalid ProcessorConfig: backends\.b\.schema/);
+  assert.throws(
+    () => loadProcessorConfigFile(badFile),
+    /bad\.yaml: invalid ProcessorConfig: backends\.b\.schema/,
+  );
   assert.throws(() => loadProcessorConfigFile(path.join(tmp, 'missing.json')), /missing\.json: ENOENT/);
 });

@@ -10,7 +10,12 @@ import { decodeMessage, grpcService, loadGrpcPackage } from '../../lib/protos';
 import type { AggregatedDiscoveryServiceClient } from '../../gen/protos/envoy/service/discovery/v3/AggregatedDiscoveryService';
 import type { DiscoveryRequest } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryRequest';
 import type { DiscoveryResponse__Output } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryResponse';
-import { EXTPROC_NODE_CLUSTER, PROCESSOR_CONFIG_NAME, PROCESSOR_CONFIG_TYPE_URL, type ProcessorConfig } from './schema';
+import {
+  EXTPROC_NODE_CLUSTER,
+  PROCESSOR_CONFIG_NAME,
+  PROCESSOR_CONFIG_TYPE_URL,
+  type ProcessorConfig,
+} from './schema';
 import { parseProcessorConfigJson } from './load';
 
 export { loadProcessorConfigFile } from './load';
@@ -67,7 +72,8 @@ export function subscribeProcessorConfig(options: SubscribeOptions): ProcessorCo
     if (!any) return undefined;
     const resource = decodeMessage(PROCESSOR_CONFIG_TYPE_URL, any.value ?? Buffer.alloc(0));
     const json = typeof resource.json === 'string' ? resource.json : '';
-    const version = typeof resource.version === 'string' && resource.version ? resource.version : response.version_info;
+    const version =
+      typeof resource.version === 'string' && resource.version ? resource.version : response.version_info;
     const config = parseProcessorConfigJson(json, version ?? '');
     options.onConfig(config);
     return config;
@@ -85,12 +91,18 @@ export function subscribeProcessorConfig(options: SubscribeOptions): ProcessorCo
         current = config;
         logger.info({ version: config.version }, 'processor config applied');
       } else {
-        logger.warn({ versionInfo: ackedVersionInfo }, 'controller has no processor config for us; keeping the current one');
+        logger.warn(
+          { versionInfo: ackedVersionInfo },
+          'controller has no processor config for us; keeping the current one',
+        );
       }
       stream.write(request({ response_nonce: nonce }));
     } catch (err) {
       const message = (err as Error).message;
-      logger.warn({ versionInfo: response.version_info, reason: message }, 'processor config rejected (NACK)');
+      logger.warn(
+        { versionInfo: response.version_info, reason: message },
+        'processor config rejected (NACK)',
+      );
       stream.write(request({ response_nonce: nonce, error_detail: { code: INVALID_ARGUMENT, message } }));
     }
   };
@@ -111,7 +123,10 @@ export function subscribeProcessorConfig(options: SubscribeOptions): ProcessorCo
       const delay = Math.min(maxMs, initialMs * 2 ** failures);
       failures += 1;
       const wait = Math.round(delay / 2 + (Math.random() * delay) / 2);
-      logger.warn({ code: status.code, details: status.details, retryInMs: wait }, 'config stream ended; reconnecting');
+      logger.warn(
+        { code: status.code, details: status.details, retryInMs: wait },
+        'config stream ended; reconnecting',
+      );
       retryTimer = setTimeout(connect, wait);
     });
     stream.write(request({ node: { id: options.nodeId, cluster: EXTPROC_NODE_CLUSTER } }));

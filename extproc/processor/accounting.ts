@@ -1,7 +1,8 @@
 // What the router level learns about one request as it flows (route, models, backend, status,
 // first-byte time, usage) and the single place that turns it into metrics and the one log line
 // per request, exactly once, whether the request completed, was refused, or the client left.
-import { countTokens, promptText } from '../tokens/count';
+import { countTokensOffThread } from '../tokens/async';
+import { promptText } from '../tokens/count';
 import type { Usage } from '../usage';
 import type { StreamContext } from './types';
 
@@ -21,18 +22,46 @@ export class RequestRecord {
   requestBody: Record<string, unknown> | undefined;
   completionText = '';
   private done = false;
+  /** Usage was counted by our tokenizer, not reported by the provider. */
+  private estimated = false;
+
+  get finished(): boolean {
+    return this.done;
+  }
 
   constructor(private readonly ctx: StreamContext) {
     this.startedAt = ctx.now();
   }
 
-  /** Records metrics and logs the request; later calls do nothing. */
+  /**
+   * Records metrics and logs the request; later calls do nothing. When the provider reported
+   * no usage, tokens are counted in the tokenizer worker first and recorded when it answers.
+   */
   finish(): void {
     if (this.done) return;
     this.done = true;
     const end = this.ctx.now();
     const ok = this.status >= 200 && this.status < 300 && this.errorType === '';
-    if (!this.usage && ok && this.requestBody) this.usage = this.estimateUsage();
+    const countable = ok || this.errorType === 'client_disconnected';
+    if (this.usage || !this.requestBody || !countable) return this.record(end);
+    const texts = [promptText(this.requestBody), this.completionText];
+    this.requestBody = undefined;
+    this.completionText = '';
+    countTokensOffThread(texts).then(
+      ([input = 0, output = 0]) => {
+        this.usage = { input, output, cached: 0, reasoning: 0 };
+        this.estimated = true;
+        this.record(end);
+      },
+      (err: unknown) => {
+        this.ctx.logger.warn({ err }, 'token count failed');
+        this.record(end);
+      },
+    );
+  }
+
+  private record(end: number): void {
+    const ok = this.status >= 200 && this.status < 300 && this.errorType === '';
     const ttftMs = this.firstChunkAt === undefined ? undefined : this.firstChunkAt - this.startedAt;
     const outputTokens = this.usage?.output ?? 0;
     const tpotMs =
@@ -67,6 +96,7 @@ export class RequestRecord {
         error: errorType || undefined,
         stream: this.streamed,
         tokens: this.usage,
+        estimated: this.estimated || undefined,
         latencyMs: round(end - this.startedAt),
         ttftMs: ttftMs === undefined ? undefined : round(ttftMs),
       },
@@ -74,16 +104,6 @@ export class RequestRecord {
     );
     this.requestBody = undefined;
     this.completionText = '';
-  }
-
-  private estimateUsage(): Usage {
-    const body = this.requestBody ?? {};
-    return {
-      input: countTokens(promptText(body)),
-      output: countTokens(this.completionText),
-      cached: 0,
-      reasoning: 0,
-    };
   }
 }
 

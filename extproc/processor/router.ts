@@ -62,8 +62,9 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   end(reason: EndReason): void {
-    // A stream that ends before the response did means the client (or Envoy) went away.
-    if (reason !== 'complete') this.record.errorType ||= reason === 'cancelled' ? 'client_disconnected' : 'stream_error';
+    // Envoy keeps the stream open until the response has ended, so a stream that ends (even by
+    // a plain half-close) before the response did means the client went away.
+    if (!this.record.finished) this.record.errorType ||= reason === 'error' ? 'stream_error' : 'client_disconnected';
     this.finishResponse();
   }
 

@@ -118,9 +118,12 @@ describe('quickstart end to end', () => {
       { headers: { 'x-mock-chunks': '200', 'x-mock-chunk-delay-ms': '20' }, signal: controller.signal },
     );
     let seen = 0;
-    await assert.rejects(async () => {
+    try {
       for await (const _chunk of stream) if (++seen === 3) controller.abort();
-    });
+    } catch {
+      // openai v6 ends the iteration quietly on abort; older versions throw. Either is fine.
+    }
+    assert.ok(seen >= 3 && seen < 200, `stopped early (saw ${seen} chunks)`);
     const deadline = Date.now() + 5000;
     while (!mockB.requests.at(-1)?.disconnected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(mockB.requests.at(-1)?.disconnected, true, 'the upstream saw the cancel');

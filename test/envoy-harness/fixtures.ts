@@ -89,8 +89,9 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startExtproc(config: ProcessorConfig | undefined = sampleConfig()): Promise<Running> {
-  const store = new ConfigStore(config);
+/** Starts extproc on an ephemeral loopback port; `null` starts it without a config. */
+export async function startExtproc(config: ProcessorConfig | null = sampleConfig()): Promise<Running> {
+  const store = new ConfigStore(config ?? undefined);
   const { logger, lines } = memoryLogger();
   const server = new ExtprocServer({ store, logger });
   const address = await server.listen('tcp:127.0.0.1:0');

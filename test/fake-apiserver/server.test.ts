@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { writeKubeconfig } from './kubeconfig';
-import { parseTarget, startFakeApiServer, type FakeApiServer } from './server';
+import { parseTarget } from './request';
+import { startFakeApiServer, type FakeApiServer } from './server';
 import { rawWatch, until } from './testing';
 
 let fake: FakeApiServer;
@@ -40,8 +41,8 @@ function route(name: string, spec: unknown = { rules: [] }) {
   return { apiVersion: 'tollgate.dev/v1alpha1', kind: 'AIRoute', metadata: { name }, spec };
 }
 
-describe('fake API server', () => {
-  it('parses core, named-group, namespaced and cluster-scoped paths', () => {
+void describe('fake API server', () => {
+  void it('parses core, named-group, namespaced and cluster-scoped paths', () => {
     assert.deepEqual(parseTarget('/api/v1/namespaces/a/secrets/s'), {
       ref: { group: '', version: 'v1', plural: 'secrets' },
       namespace: 'a',
@@ -56,7 +57,7 @@ describe('fake API server', () => {
     assert.equal(parseTarget('/healthz'), undefined);
   });
 
-  it('creates, gets and lists with a global, increasing resourceVersion', async () => {
+  void it('creates, gets and lists with a global, increasing resourceVersion', async () => {
     const a = await call('POST', ROUTES, route('a'));
     assert.equal(a.status, 201);
     assert.equal(a.body.metadata.generation, 1);
@@ -80,7 +81,7 @@ describe('fake API server', () => {
     assert.equal((await call('GET', `${ROUTES}/missing`)).body.reason, 'NotFound');
   });
 
-  it('rejects a stale resourceVersion with 409 and bumps generation only on spec changes', async () => {
+  void it('rejects a stale resourceVersion with 409 and bumps generation only on spec changes', async () => {
     const created = (await call('POST', ROUTES, route('b', { rules: [1] }))).body;
     const updated = await call('PUT', `${ROUTES}/b`, { ...created, spec: { rules: [2] } });
     assert.equal(updated.body.metadata.generation, 2);
@@ -101,7 +102,7 @@ describe('fake API server', () => {
     assert.deepEqual(main.body.status, { ok: 1 }, 'the main resource ignores status');
   });
 
-  it('applies merge patches and JSON patches, and deletes', async () => {
+  void it('applies merge patches and JSON patches, and deletes', async () => {
     await call('POST', ROUTES, route('c', { rules: [1], keep: true }));
     const merged = await call(
       'PATCH',
@@ -129,7 +130,7 @@ describe('fake API server', () => {
     assert.equal((await call('DELETE', `${ROUTES}/c`)).status, 404);
   });
 
-  it('watches strictly after a resourceVersion, with selectors and live events', async () => {
+  void it('watches strictly after a resourceVersion, with selectors and live events', async () => {
     const path = '/apis/example.com/v1/namespaces/w/widgets';
     const first = (
       await call('POST', path, { kind: 'Widget', metadata: { name: 'one', labels: { app: 'x' } } })
@@ -161,7 +162,7 @@ describe('fake API server', () => {
     selected.close();
   });
 
-  it('answers an expired resourceVersion with a 410 ERROR event after compaction', async () => {
+  void it('answers an expired resourceVersion with a 410 ERROR event after compaction', async () => {
     const old = (await call('POST', ROUTES, route('d'))).body.metadata.resourceVersion;
     await call('POST', ROUTES, route('e'));
     fake.compact();
@@ -174,7 +175,7 @@ describe('fake API server', () => {
     assert.equal(watch.events[0]?.object.reason, 'Expired');
   });
 
-  it('sends bookmarks, honours timeoutSeconds and closeWatches()', async () => {
+  void it('sends bookmarks, honours timeoutSeconds and closeWatches()', async () => {
     const rv = String(fake.store.currentRv());
     const timed = await rawWatch(fake.url, ROUTES, {
       resourceVersion: rv,
@@ -190,7 +191,7 @@ describe('fake API server', () => {
     assert.equal(fake.openWatchCount(), 0);
   });
 
-  it('injects failures and logs requests', async () => {
+  void it('injects failures and logs requests', async () => {
     fake.failNext(1, 500, (r) => r.method === 'GET');
     assert.equal((await call('GET', ROUTES)).status, 500);
     assert.equal((await call('GET', ROUTES)).status, 200);
@@ -199,7 +200,7 @@ describe('fake API server', () => {
     assert.equal(fake.requests.at(-2)?.status, 500);
   });
 
-  it('writes a kubeconfig that points at the server', () => {
+  void it('writes a kubeconfig that points at the server', () => {
     const doc = parse(readFileSync(writeKubeconfig(fake.url), 'utf8')) as {
       clusters: { cluster: { server: string } }[];
     };

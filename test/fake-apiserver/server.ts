@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { jsonPatch, mergePatch, PatchError } from './patch';
 import { parseFieldSelector, parseLabelSelector, SelectorError, type KubeObject } from './selectors';
 import { reasonFor, statusBody } from './status';
+import { parseJson, parseObject, parseTarget, readBody, validObject, type Target } from './request';
 import { ApiStatusError, ObjectStore, type ResourceRef } from './store';
 import { serveWatch } from './watch';
 
@@ -24,34 +25,9 @@ export interface FakeApiServerOptions {
   bookmarkIntervalMs?: number;
 }
 
-interface Target {
-  ref: ResourceRef;
-  namespace: string | undefined;
-  name: string | undefined;
-  subresource: string | undefined;
-}
-
 interface Failure {
   status: number;
   match: (req: LoggedRequest) => boolean;
-}
-
-/** Parses /api/v1/... and /apis/GROUP/VERSION/... into what is addressed. */
-export function parseTarget(pathname: string): Target | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  let ref: Omit<ResourceRef, 'plural'>;
-  let rest: string[];
-  if (parts[0] === 'api' && parts[1]) [ref, rest] = [{ group: '', version: parts[1] }, parts.slice(2)];
-  else if (parts[0] === 'apis' && parts[1] && parts[2])
-    [ref, rest] = [{ group: parts[1], version: parts[2] }, parts.slice(3)];
-  else return undefined;
-  const namespaced =
-    rest[0] === 'namespaces' &&
-    rest.length >= 3 &&
-    !(rest.length === 3 && ['status', 'finalize'].includes(rest[2] ?? ''));
-  const [namespace, plural, name, subresource] = namespaced ? rest.slice(1) : [undefined, ...rest];
-  if (!plural || rest.length > (namespaced ? 5 : 3)) return undefined;
-  return { ref: { ...ref, plural }, namespace, name, subresource };
 }
 
 export class FakeApiServer {
@@ -241,36 +217,4 @@ export async function startFakeApiServer(options?: FakeApiServerOptions): Promis
   const server = new FakeApiServer(options);
   await server.listen();
   return server;
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ApiStatusError(400, 'BadRequest', 'the request body is not valid JSON');
-  }
-}
-
-function validObject(value: unknown, namespace: string | undefined): KubeObject {
-  const meta = (value as { metadata?: unknown } | null)?.metadata;
-  if (typeof value !== 'object' || value === null || typeof meta !== 'object' || meta === null)
-    throw new ApiStatusError(422, 'Invalid', 'metadata: Required value');
-  const obj = value as KubeObject;
-  if (obj.metadata.namespace !== undefined && namespace !== undefined && obj.metadata.namespace !== namespace)
-    throw new ApiStatusError(
-      400,
-      'BadRequest',
-      'the namespace of the object does not match the namespace on the URL',
-    );
-  return obj;
-}
-
-function parseObject(raw: string, namespace: string | undefined): KubeObject {
-  return validObject(parseJson(raw), namespace);
 }

@@ -2,7 +2,6 @@
 // chunks), legacy completions, embeddings and the model list, with usage the way OpenAI reports
 // it (cached tokens are part of prompt_tokens, reasoning tokens part of completion_tokens, and
 // the streamed usage chunk has empty choices and only comes with stream_options.include_usage).
-import { createHash } from 'node:crypto';
 import type { MockBehaviour } from './mock-llm-behaviour';
 
 export interface Usage {
@@ -154,28 +153,6 @@ export function textCompletionChunks(r: Reply, includeUsage: boolean): Json[] {
   ];
 }
 
-/** Deterministic unit vectors derived from each input, float or base64 (the SDK's default). */
-export function embeddings(body: Json): Json {
-  const inputs =
-    Array.isArray(body.input) && body.input.every((x) => typeof x !== 'number') ? body.input : [body.input];
-  const dimensions = Number(body.dimensions ?? 32);
-  const base64 = body.encoding_format === 'base64';
-  let tokens = 0;
-  const data = inputs.map((input: unknown, index: number) => {
-    const text = typeof input === 'string' ? input : JSON.stringify(input);
-    tokens += Array.isArray(input) ? input.length : estimateTokens(text);
-    const vector = unitVector(text, dimensions);
-    const embedding = base64 ? Buffer.from(vector.buffer).toString('base64') : Array.from(vector);
-    return { object: 'embedding', index, embedding };
-  });
-  return {
-    object: 'list',
-    data,
-    model: String(body.model),
-    usage: { prompt_tokens: tokens, total_tokens: tokens },
-  };
-}
-
 export function modelList(models: readonly string[], owner: string): Json {
   return {
     object: 'list',
@@ -218,16 +195,4 @@ function textTokens(content: unknown): number {
       0,
     );
   return 0;
-}
-
-function unitVector(text: string, dimensions: number): Float32Array {
-  const out = new Float32Array(dimensions);
-  let seed = createHash('sha256').update(text).digest();
-  for (let i = 0; i < dimensions; i++) {
-    if (i % 8 === 0 && i > 0) seed = createHash('sha256').update(seed).digest();
-    out[i] = seed.readInt32LE((i % 8) * 4) / 2 ** 31;
-  }
-  const norm = Math.hypot(...out) || 1;
-  for (let i = 0; i < dimensions; i++) out[i] = (out[i] ?? 0) / norm;
-  return out;
 }

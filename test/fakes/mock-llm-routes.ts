@@ -6,12 +6,12 @@ import type { MockBehaviour } from './mock-llm-behaviour';
 import {
   chatChunks,
   chatCompletion,
-  embeddings,
   modelList,
   planReply,
   textCompletion,
   textCompletionChunks,
 } from './mock-llm-openai';
+import { embeddings } from './mock-llm-embeddings';
 import type { RecordedRequest } from './mock-llm';
 
 export interface ApiContext {

@@ -94,7 +94,11 @@ export class KubeClient {
     onEvent: (e: WatchEvent) => void,
     signal: AbortSignal,
   ) {
-    const res = await this.open('GET', path, { query: { ...query, watch: 1 }, signal }, undefined);
+    // A half-open connection would hang a watch forever: give up when nothing (not even a
+    // bookmark) arrived for longer than the server-side timeout we asked for, plus slack.
+    const serverTimeout = Number(query?.timeoutSeconds ?? 0);
+    const idleMs = serverTimeout > 0 ? (serverTimeout + 60) * 1000 : undefined;
+    const res = await this.open('GET', path, { query: { ...query, watch: 1 }, signal }, idleMs);
     if ((res.statusCode ?? 0) >= 300) throw errorFrom(res.statusCode ?? 0, await readAll(res));
     res.setEncoding('utf8');
     let buffered = '';

@@ -3,6 +3,7 @@
 // resumed from the last seen resourceVersion (bookmarks keep it fresh); 410 Gone means our
 // resourceVersion was compacted away, so we re-list. Any other error is thrown for the
 // supervisor to restart us; the local copy survives the restart, so nothing is lost.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KindInfo } from '../../api';
 import { KubeApiError, resourcePath, type KubeClient, type WatchEvent } from './client';
 
@@ -26,6 +27,7 @@ export class Informer {
   readonly name: string;
   private readonly objects = new Map<string, KubeObject>();
   private resourceVersion = '';
+  private eventCount = 0;
   private syncedOnce = false;
   private readonly syncWaiters: (() => void)[] = [];
 
@@ -50,10 +52,17 @@ export class Informer {
   async run(signal: AbortSignal, healthy: () => void): Promise<void> {
     const { client, info, namespace, fieldSelector } = this.options;
     const path = resourcePath(info, namespace);
+    let quickEnds = 0;
     while (!signal.aborted) {
       try {
-        if (!this.resourceVersion) await this.relist(path, signal);
-        healthy();
+        // Health (which resets the supervisor's backoff) is a list or an event, not a mere
+        // attempt: a watch that fails at once every time must keep backing off.
+        if (!this.resourceVersion) {
+          await this.relist(path, signal);
+          healthy();
+        }
+        const started = Date.now();
+        const eventsBefore = this.eventCount;
         await client.watch(
           path,
           {
@@ -62,9 +71,15 @@ export class Informer {
             fieldSelector,
             timeoutSeconds: this.options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
           },
-          (event) => this.apply(event),
+          (event) => {
+            this.apply(event);
+            healthy();
+          },
           signal,
         );
+        // A server (or proxy) that keeps ending watches at once must not make us spin.
+        quickEnds = Date.now() - started < 1000 && this.eventCount === eventsBefore ? quickEnds + 1 : 0;
+        if (quickEnds > 1) await sleep(Math.min(30_000, 100 * 2 ** quickEnds), undefined, { signal });
       } catch (err) {
         if (signal.aborted) return;
         if (!(err instanceof KubeApiError && err.status === 410)) throw err;
@@ -97,6 +112,7 @@ export class Informer {
   }
 
   private apply(event: WatchEvent): void {
+    this.eventCount++;
     if (event.type === 'ERROR') {
       const status = event.object as { code?: unknown; reason?: unknown; message?: unknown };
       const code = typeof status.code === 'number' ? status.code : 500;

@@ -54,8 +54,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-describe('leader election', () => {
-  it('elects exactly one of two candidates, hands over on close, and gates status writes', async () => {
+void describe('leader election', () => {
+  void it('elects exactly one of two candidates, hands over on close, and gates status writes', async () => {
     const a = elect('a');
     const b = elect('b');
     await until(() => a.isLeader() || b.isLeader(), 'a leader');
@@ -89,7 +89,7 @@ describe('leader election', () => {
     assert.deepEqual(events, [`${leaderId} started`, `${leaderId} stopped`, `${followerId} started`]);
   });
 
-  it('steps down when it cannot renew past the deadline', async () => {
+  void it('steps down when it cannot renew past the deadline', async () => {
     const solo = elect('solo');
     await until(() => solo.isLeader(), 'leadership');
     fake.failNext(10_000, 500, (r) => r.path.includes('/leases/'));
@@ -97,7 +97,7 @@ describe('leader election', () => {
     assert.equal(solo.isLeader(), false);
   });
 
-  it('takes over a Lease whose holder stopped renewing', async () => {
+  void it('takes over a Lease whose holder stopped renewing', async () => {
     fake.store.create(LEASES, 'tollgate-system', {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',

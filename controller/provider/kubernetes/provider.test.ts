@@ -60,8 +60,8 @@ afterEach(async () => {
 });
 after(() => undefined);
 
-describe('Kubernetes provider', () => {
-  it('builds the first snapshot from the initial list, keeping only Opaque and TLS Secrets', async () => {
+void describe('Kubernetes provider', () => {
+  void it('builds the first snapshot from the initial list, keeping only Opaque and TLS Secrets', async () => {
     const gc = {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'GatewayClass',
@@ -101,7 +101,7 @@ describe('Kubernetes provider', () => {
     );
   });
 
-  it('delivers creates, updates and deletes, debounced into few calls', async () => {
+  void it('delivers creates, updates and deletes, debounced into few calls', async () => {
     await start().synced;
     await until(() => snapshots.length === 1, 'first snapshot');
     for (let i = 0; i < 30; i++) fake.store.create(KINDS.Service, 'team-a', service(`s${i}`));
@@ -117,7 +117,7 @@ describe('Kubernetes provider', () => {
     assert.equal(last()?.services.find((s) => s.metadata.name === 's0')?.spec.ports[0]?.port, 8080);
   });
 
-  it('resumes a watch the server closed from its resourceVersion, losing nothing', async () => {
+  void it('resumes a watch the server closed from its resourceVersion, losing nothing', async () => {
     await start().synced;
     await until(() => fake.openWatchCount() === Object.keys(KINDS).length + 1, 'all watches open');
     const listsBefore = fake.requests.filter((r) => r.query.watch === undefined).length;
@@ -135,7 +135,7 @@ describe('Kubernetes provider', () => {
     assert.equal(fake.requests.filter((r) => r.query.watch === undefined).length, listsBefore, 'no re-list');
   });
 
-  it('re-lists after a 410 Gone and converges', async () => {
+  void it('re-lists after a 410 Gone and converges', async () => {
     fake.store.create(KINDS.Service, 'team-a', service('doomed'));
     await start().synced;
     await until(() => names(last()?.services).includes('doomed'), 'initial state');
@@ -150,7 +150,7 @@ describe('Kubernetes provider', () => {
     assert.equal(lists.length, 2, 'listed once at start and once after 410');
   });
 
-  it('restarts a failing informer with backoff (supervisor) and still syncs', async () => {
+  void it('restarts a failing informer with backoff (supervisor) and still syncs', async () => {
     const isServicesCall = (r: { path: string }) => r.path === '/api/v1/services';
     fake.failNext(3, 500, isServicesCall);
     await start().synced;
@@ -162,7 +162,7 @@ describe('Kubernetes provider', () => {
     await until(() => names(last()?.services).includes('after-crash'), 'caught up after the restart');
   });
 
-  it('watches only the namespaces it is given', async () => {
+  void it('watches only the namespaces it is given', async () => {
     fake.store.create(KINDS.Service, 'team-a', service('mine', 'team-a'));
     fake.store.create(KINDS.Service, 'team-b', service('theirs', 'team-b'));
     await start({ namespaces: ['team-a'] }).synced;
@@ -171,7 +171,7 @@ describe('Kubernetes provider', () => {
     assert.ok(fake.requests.every((r) => !r.path.startsWith('/api/v1/services')));
   });
 
-  it('rejects `synced` when closed before syncing', async () => {
+  void it('rejects `synced` when closed before syncing', async () => {
     fake.failNext(1000, 500, (r) => r.path === '/api/v1/services');
     const p = start();
     p.close();

@@ -46,8 +46,8 @@ afterEach(async () => {
 
 const puts = () => fake.requests.filter((r) => r.method === 'PUT');
 
-describe('StatusWriter', () => {
-  it('writes through /status only when the status differs', async () => {
+void describe('StatusWriter', () => {
+  void it('writes through /status only when the status differs', async () => {
     const updates: StatusUpdate[] = [
       { kind: 'AIRoute', namespace: 'team-a', name: 'r', status: accepted('True') },
       { kind: 'GatewayClass', name: 'gc', status: accepted('True') },
@@ -82,7 +82,7 @@ describe('StatusWriter', () => {
     assert.equal(puts().length, 2);
   });
 
-  it('retries a 409 Conflict by re-reading the object', async () => {
+  void it('retries a 409 Conflict by re-reading the object', async () => {
     fake.failNext(2, 409, (r) => r.method === 'PUT');
     const result = await writer.write([
       { kind: 'AIRoute', namespace: 'team-a', name: 'r', status: accepted('False') },
@@ -93,7 +93,7 @@ describe('StatusWriter', () => {
     assert.deepEqual(fake.store.get(KINDS.AIRoute, 'team-a', 'r')?.status, accepted('False'));
   });
 
-  it('skips objects that no longer exist and kinds without status', async () => {
+  void it('skips objects that no longer exist and kinds without status', async () => {
     const result = await writer.write([
       { kind: 'AIRoute', namespace: 'team-a', name: 'gone', status: accepted('True') },
       { kind: 'Secret', namespace: 'team-a', name: 's', status: {} },
@@ -101,7 +101,7 @@ describe('StatusWriter', () => {
     assert.deepEqual(result, { written: 0, unchanged: 0, skipped: 2, failed: 0 });
   });
 
-  it('reports failures without throwing', async () => {
+  void it('reports failures without throwing', async () => {
     fake.failNext(1, 500);
     const result = await writer.write([
       { kind: 'AIRoute', namespace: 'team-a', name: 'r', status: accepted('True') },
@@ -109,7 +109,7 @@ describe('StatusWriter', () => {
     assert.equal(result.failed, 1);
   });
 
-  it('writes nothing when this replica is not the leader', async () => {
+  void it('writes nothing when this replica is not the leader', async () => {
     leader = false;
     const result = await writer.write([
       { kind: 'AIRoute', namespace: 'team-a', name: 'r', status: accepted('True') },

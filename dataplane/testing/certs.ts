@@ -1,0 +1,22 @@
+// A self-signed test certificate (EC P-256, CN and SAN api.example.com and localhost, valid
+// for 100 years) for HTTPS listener and upstream TLS tests. Test material only, never a secret.
+export const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBsTCCAVigAwIBAgIULX7t1pU5VQ+Rnuy0QL5H2yeG2pkwCgYIKoZIzj0EAwIw
+GjEYMBYGA1UEAwwPYXBpLmV4YW1wbGUuY29tMCAXDTI2MTEyMTE5NDI0NVoYDzIx
+MjYxMDI4MTk0MjQ1WjAaMRgwFgYDVQQDDA9hcGkuZXhhbXBsZS5jb20wWTATBgcq
+hkjOPQIBBggqhkjOPQMBBwNCAATl2VKQYAjpc72/6sE3ncPIqWEFHvoCidrd34+n
+wr98rpSTBlVYkVioj9cYlaKQGYWQ+xRFmWt1HAXTqq7AJfy8o3oweDAdBgNVHQ4E
+FgQU3wqtBSw76uWShmsD5wPmeI/u8E8wHwYDVR0jBBgwFoAU3wqtBSw76uWShmsD
+5wPmeI/u8E8wDwYDVR0TAQH/BAUwAwEB/zAlBgNVHREEHjAcgg9hcGkuZXhhbXBs
+ZS5jb22CCWxvY2FsaG9zdDAKBggqhkjOPQQDAgNHADBEAiA/1HigJVxTW9FcbFYx
+70/qlA2BItN75pTKoC2lxGUr4QIgZb+tmjj6IuMo8Ofdqf2ij8OR1jRuYhvjx7YP
+me5Fp/A=
+-----END CERTIFICATE-----
+`;
+
+export const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgHIqLMVwxZq7NDPRm
+gE+4wGo2o3lv0QxeVoYNrlYjz6GhRANCAATl2VKQYAjpc72/6sE3ncPIqWEFHvoC
+idrd34+nwr98rpSTBlVYkVioj9cYlaKQGYWQ+xRFmWt1HAXTqq7AJfy8
+-----END PRIVATE KEY-----
+`;
