@@ -6,6 +6,7 @@ import * as controller from './commands/controller';
 import * as crds from './commands/crds';
 import * as mockLlm from './commands/mock-llm';
 import * as dataplane from './commands/dataplane';
+import * as extproc from './commands/extproc';
 import * as runCommand from './commands/run';
 import * as translate from './commands/translate';
 
@@ -17,6 +18,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: { summary: 'run Tollgate locally from a folder of manifests (-f DIR), with optional mock upstreams', run: runCommand.run },
   controller: { summary: 'the Kubernetes controller: watch resources, serve xDS, write status', run: controller.run },
+  extproc: { summary: 'the ext_proc service Envoy calls (--listen, --admin-port, --config FILE | --xds HOST:PORT)', run: extproc.run },
   dataplane: { summary: 'the built-in Envoy subset for one Gateway (--ads, --gateway)', run: dataplane.run },
   translate: { summary: 'print the statuses, extproc config and xDS for a folder of manifests (-f DIR)', run: translate.run },
   crds: { summary: 'print (or --out DIR: write) the CRD YAML generated from the zod schemas', run: crds.run },

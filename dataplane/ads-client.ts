@@ -5,7 +5,7 @@
 // good resources stay in force; a broken stream reconnects with jittered exponential backoff.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../lib/log';
-import { decodeMessage, grpcService, loadGrpcPackage } from '../lib/protos';
+import { decodeMessage, grpcService, loadGrpcPackage, XDS_CHANNEL_OPTIONS } from '../lib/protos';
 import {
   TYPE_URL,
   convertResource,
@@ -69,7 +69,7 @@ export class AdsClient {
       loadGrpcPackage('envoy/service/discovery/v3/ads.proto'),
       'envoy.service.discovery.v3.AggregatedDiscoveryService',
     );
-    this.client = new Service(options.target, grpc.credentials.createInsecure()) as grpc.Client &
+    this.client = new Service(options.target, grpc.credentials.createInsecure(), XDS_CHANNEL_OPTIONS) as grpc.Client &
       Record<string, unknown>;
     for (const kind of ORDER)
       this.state.set(kind, { version: '', nonce: '', names: [], requested: false, accepted: false });

@@ -33,6 +33,11 @@ describe('dataplane routing', () => {
                 match: { prefix: '/direct' },
                 direct_response: { status: 418, body: { inline_string: 'teapot' } },
               },
+              {
+                match: { prefix: '/json' },
+                direct_response: { status: 404, body: { inline_string: '{"error":{}}' } },
+                response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' } }],
+              },
               routeTo('split', { prefix: '/split' }),
               routeTo('a', { prefix: '/mutate' }, {}),
               {
@@ -84,6 +89,11 @@ describe('dataplane routing', () => {
     const res = await request(h.port(), { path: '/direct' });
     assert.equal(res.status, 418);
     assert.equal(res.body, 'teapot');
+    assert.equal(res.headers['content-type'], 'text/plain');
+    const json = await request(h.port(), { path: '/json' });
+    assert.equal(json.status, 404);
+    assert.equal(json.headers['content-type'], 'application/json');
+    assert.equal(json.body, '{"error":{}}');
   });
 
   it('applies route request and response header mutations', async () => {
@@ -150,7 +160,18 @@ describe('STRICT_DNS clusters', () => {
           type: 'STRICT_DNS',
           dns_lookup_family: 'V4_ONLY',
           connect_timeout: { seconds: 1 },
-          load_assignment: { cluster_name: 'svc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 'localhost', port_value: up.port } } } }] }] },
+          load_assignment: {
+            cluster_name: 'svc',
+            endpoints: [
+              {
+                lb_endpoints: [
+                  {
+                    endpoint: { address: { socket_address: { address: 'localhost', port_value: up.port } } },
+                  },
+                ],
+              },
+            ],
+          },
         },
       ],
     });

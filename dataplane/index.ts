@@ -36,7 +36,7 @@ export interface Dataplane {
   close(): Promise<void>;
 }
 
-const EMPTY_TABLE: RouteTable = { name: '', virtualHosts: [] };
+const EMPTY_TABLE: RouteTable = { name: '', virtualHosts: [], ignorePortInHostMatching: false };
 
 export async function startDataplane(options: DataplaneOptions): Promise<Dataplane> {
   const { logger } = options;

@@ -18,7 +18,7 @@ export function startAdminServer(options: {
   metrics: ExtprocMetrics;
 }): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
@@ -29,7 +29,8 @@ export function startAdminServer(options: {
         return;
       case '/readyz': {
         const config = options.store.current();
-        if (config) res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready (config ${config.version})\n`);
+        if (config)
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready (config ${config.version})\n`);
         else res.writeHead(503, { 'content-type': 'text/plain' }).end('no configuration yet\n');
         return;
       }

@@ -6,7 +6,8 @@ import type { ProcessingResponse } from '../gen/protos/envoy/service/ext_proc/v3
 import type { HeaderMap__Output } from '../gen/protos/envoy/config/core/v3/HeaderMap';
 import type { HeaderMutation } from '../gen/protos/envoy/service/ext_proc/v3/HeaderMutation';
 import type { ProcessingMode } from '../gen/protos/envoy/extensions/filters/http/ext_proc/v3/ProcessingMode';
-import { GatewayError } from '../lib/errors';
+import type { GatewayError } from '../lib/errors';
+import type { StatusCode } from '../gen/protos/envoy/type/v3/StatusCode';
 
 export type { ProcessingRequest__Output as ProcessingRequest, ProcessingResponse };
 
@@ -81,7 +82,8 @@ export function continueResponse(phase: Phase, options: ContinueOptions = {}): P
 export function immediateResponse(status: number, body: string, details: string): ProcessingResponse {
   return {
     immediate_response: {
-      status: { code: status as unknown as 'OK' },
+      // The generated enum type lists only known codes; Envoy accepts any HTTP status number.
+      status: { code: status as StatusCode },
       headers: new Mutation().setHeader('content-type', 'application/json').toProto(),
       body: Buffer.from(body),
       details,

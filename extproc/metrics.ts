@@ -6,7 +6,9 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import type { Usage } from './usage';
 
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
-const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+const DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 const TPOT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5];
 const PROCESSING_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
@@ -91,7 +93,8 @@ export class ExtprocMetrics {
     };
     this.duration.observe(l, timings.durationSeconds);
     if (timings.ttftSeconds !== undefined) this.ttft.observe(l, timings.ttftSeconds);
-    if (timings.timePerOutputTokenSeconds !== undefined) this.tpot.observe(l, timings.timePerOutputTokenSeconds);
+    if (timings.timePerOutputTokenSeconds !== undefined)
+      this.tpot.observe(l, timings.timePerOutputTokenSeconds);
     if (!usage) return;
     this.tokens.observe({ ...l, gen_ai_token_type: 'input' }, usage.input);
     this.tokens.observe({ ...l, gen_ai_token_type: 'output' }, usage.output);

@@ -65,10 +65,12 @@ export function parseRequest(endpoint: Endpoint, raw: Buffer): ParsedRequest {
   if (model === undefined || model === null || model === '') {
     throw new GatewayError('model_required', 'You must provide a model parameter.', 'model');
   }
-  if (typeof model !== 'string') throw new GatewayError('invalid_request', '`model` must be a string.', 'model');
+  if (typeof model !== 'string')
+    throw new GatewayError('invalid_request', '`model` must be a string.', 'model');
 
   const stream = obj.stream ?? false;
-  if (typeof stream !== 'boolean') throw new GatewayError('invalid_request', '`stream` must be a boolean.', 'stream');
+  if (typeof stream !== 'boolean')
+    throw new GatewayError('invalid_request', '`stream` must be a boolean.', 'stream');
   if (stream && endpoint === 'embeddings') {
     throw new GatewayError('invalid_request', 'Embeddings do not support streaming.', 'stream');
   }

@@ -4,12 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigStore } from './config/store';
+import { ExtprocServer } from './server';
+import { ExtProcClient } from '../test/envoy-harness/ext-proc-client';
 import { exchange, type FakeUpstreamResponse } from '../test/envoy-harness/exchange';
 import {
   FALLBACK_SECRET,
   GATEWAY,
   UPSTREAM_SECRET,
   chatHeaders,
+  memoryLogger,
   sampleConfig,
   sseStream,
   startExtproc,
@@ -47,7 +56,11 @@ describe('extproc server', () => {
   });
 
   it('routes a chat request, rewrites the attempt and counts usage', async () => {
-    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], vendor_field: { a: 1 } });
+    const body = JSON.stringify({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      vendor_field: { a: 1 },
+    });
     const result = await exchange(x.client, {
       gateway: GATEWAY,
       headers: chatHeaders({
@@ -70,7 +83,10 @@ describe('extproc server', () => {
     assert.equal(up.headers.get(':authority'), 'api.openai.example');
     assert.equal(up.headers.get('authorization'), UPSTREAM_SECRET);
     assert.equal(up.headers.has('x-api-key'), false);
-    assert.deepEqual([...up.headers.keys()].filter((k) => k.startsWith('x-tollgate-')), []);
+    assert.deepEqual(
+      [...up.headers.keys()].filter((k) => k.startsWith('x-tollgate-')),
+      [],
+    );
     assert.equal(up.body.toString(), body, 'a body that needs no change goes upstream byte for byte');
     assert.equal(result.upstreamResponseBodyMode, 'NONE', 'upstream level opts out of the response body');
     assert.equal(result.headers.has('x-tollgate-backend'), false);
@@ -93,7 +109,12 @@ describe('extproc server', () => {
   });
 
   it('streams: asks upstream for usage, hides the usage chunk from a client that did not ask', async () => {
-    const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x' }], zz: [1] });
+    const body = JSON.stringify({
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+      zz: [1],
+    });
     const stream = sseStream('gpt-4o-mini', ['Hel', 'lo', '!'], { prompt: 5, completion: 3 });
     const cut = stream.indexOf('"choices":[]') + 4; // split inside the usage-only event
     const result = await exchange(x.client, {
@@ -106,18 +127,36 @@ describe('extproc server', () => {
         assert.deepEqual(sent.stream_options, { include_usage: true });
         assert.deepEqual(sent.zz, [1]);
         assert.equal(req.headers.get('content-length'), String(req.body.length));
-        return { status: 200, headers: { 'content-type': 'text/event-stream' }, chunks: [stream.slice(0, cut), stream.slice(cut)] };
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/event-stream' },
+          chunks: [stream.slice(0, cut), stream.slice(cut)],
+        };
       },
     });
     assert.equal(result.body.toString(), sseStream('gpt-4o-mini', ['Hel', 'lo', '!']));
     const metrics = await x.server.metrics.registry.metrics();
-    assert.match(metrics, /gen_ai_client_token_usage_sum\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*gen_ai_token_type="output"\} 3/);
-    assert.match(metrics, /gen_ai_server_time_to_first_token_count\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*\} 1/);
-    assert.match(metrics, /gen_ai_server_time_per_output_token_count\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*\} 1/);
+    assert.match(
+      metrics,
+      /gen_ai_client_token_usage_sum\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*gen_ai_token_type="output"\} 3/,
+    );
+    assert.match(
+      metrics,
+      /gen_ai_server_time_to_first_token_count\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*\} 1/,
+    );
+    assert.match(
+      metrics,
+      /gen_ai_server_time_per_output_token_count\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*\} 1/,
+    );
   });
 
   it('streams: keeps the usage chunk when the client asked for it, body untouched', async () => {
-    const body = JSON.stringify({ model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'x' }] });
+    const body = JSON.stringify({
+      model: 'gpt-4o',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'x' }],
+    });
     const stream = sseStream('gpt-4o', ['a', 'b'], { prompt: 2, completion: 2 });
     const result = await exchange(x.client, {
       gateway: GATEWAY,
@@ -126,7 +165,11 @@ describe('extproc server', () => {
       backend: 'default/openai',
       upstream: (req) => {
         assert.equal(req.body.toString(), body);
-        return { status: 200, headers: { 'content-type': 'text/event-stream' }, chunks: [...stream].map(String) };
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/event-stream' },
+          chunks: [...stream].map(String),
+        };
       },
     });
     assert.equal(result.body.toString(), stream);
@@ -151,7 +194,10 @@ describe('extproc server', () => {
     assert.equal(result.status, 200);
     assert.equal(result.headers.has('x-tollgate-upstream-model'), false);
     const metrics = await x.server.metrics.registry.metrics();
-    assert.match(metrics, /backend="default\/fallback",gen_ai_request_model="gpt-4o",gen_ai_response_model="llama-3"/);
+    assert.match(
+      metrics,
+      /backend="default\/fallback",gen_ai_request_model="gpt-4o",gen_ai_response_model="llama-3"/,
+    );
   });
 
   it('answers GET /v1/models itself from the routes visible to the caller', async () => {
@@ -199,12 +245,22 @@ describe('extproc server', () => {
       backend: 'default/openai',
       upstream: (req) => {
         assert.equal(req.headers.get(':path'), '/v1/embeddings');
-        return json(JSON.stringify({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 4, total_tokens: 4 } }));
+        return json(
+          JSON.stringify({
+            object: 'list',
+            data: [],
+            model: 'text-embedding-3-small',
+            usage: { prompt_tokens: 4, total_tokens: 4 },
+          }),
+        );
       },
     });
     assert.equal(r.status, 200);
     const metrics = await x.server.metrics.registry.metrics();
-    assert.match(metrics, /gen_ai_operation_name="embeddings",route="default\/embed\/0"[^}]*gen_ai_token_type="input"\} 4/);
+    assert.match(
+      metrics,
+      /gen_ai_operation_name="embeddings",route="default\/embed\/0"[^}]*gen_ai_token_type="input"\} 4/,
+    );
   });
 
   it('a client disconnect mid-stream ends the gRPC stream and still records the request', async () => {
@@ -215,11 +271,16 @@ describe('extproc server', () => {
       body: JSON.stringify({ model: 'gpt-4o-2', stream: true, messages: [{ role: 'user', content: 'x' }] }),
       backend: 'default/openai',
       disconnectAfterChunks: 1,
-      upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, chunks: stream.split('\n\n').map((e) => `${e}\n\n`) }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        chunks: stream.split('\n\n').map((e) => `${e}\n\n`),
+      }),
     });
     const find = () => x.lines.find((l) => l.msg === 'request' && l.model === 'gpt-4o-2');
     // The log waits for the tokenizer worker (usage never came); bounded wait, no timing check.
-    for (let i = 0; i < 3000 && (x.server.activeStreams > 0 || !find()); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 3000 && (x.server.activeStreams > 0 || !find()); i++)
+      await new Promise((r) => setTimeout(r, 10));
     assert.equal(x.server.activeStreams, 0);
     const log = find();
     assert.equal(log?.error, 'client_disconnected');
@@ -234,7 +295,10 @@ describe('extproc server', () => {
     x.store.set({ ...sampleConfig('v2'), gateways: {} });
     try {
       const r = await stream.send({
-        request_body: { body: Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })), end_of_stream: true },
+        request_body: {
+          body: Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })),
+          end_of_stream: true,
+        },
       });
       const set = r.request_body?.response?.header_mutation?.set_headers?.[0]?.header;
       assert.equal(set?.raw_value?.toString(), 'default/chat/0');
@@ -249,6 +313,50 @@ describe('extproc server', () => {
     await assert.rejects(stream.send({ request_headers: headerMap(new Map()) }));
     const status = await stream.done;
     assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+  });
+});
+
+describe('extproc server on a Unix socket', () => {
+  it('binds over the stale socket of a killed process, never over a live one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extproc-'));
+    const sock = path.join(dir, 'x.sock');
+    const live = net.createServer();
+    await new Promise<void>((r) => live.listen(sock, r));
+    const newServer = () =>
+      new ExtprocServer({ store: new ConfigStore(sampleConfig()), logger: memoryLogger().logger });
+    const refused = newServer();
+    const server = newServer();
+    try {
+      await assert.rejects(refused.listen(`unix:${sock}`));
+      await new Promise<void>((r) => live.close(() => r()));
+      // A SIGKILLed process leaves its socket file behind.
+      const child = spawn(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(sock)}, () => console.log('up'))`,
+      ]);
+      await new Promise<void>((r) => child.stdout.once('data', () => r()));
+      child.kill('SIGKILL');
+      await new Promise<void>((r) => child.once('exit', () => r()));
+      assert.ok(fs.existsSync(sock));
+      const address = await server.listen(`unix:${sock}`);
+      const client = new ExtProcClient(address);
+      try {
+        const r = await exchange(client, {
+          gateway: GATEWAY,
+          headers: { ':method': 'GET', ':path': '/v1/models', ':authority': 'gw.example' },
+          backend: 'default/openai',
+          upstream: () => assert.fail('unreachable'),
+        });
+        assert.equal(r.status, 200);
+      } finally {
+        client.close();
+      }
+    } finally {
+      live.close();
+      await refused.close(500);
+      await server.close(500);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

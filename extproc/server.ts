@@ -3,6 +3,8 @@
 // is current when the stream opens; the processor answers every message synchronously. However
 // the stream ends (normal close, client disconnect, error), the processor is told exactly once.
 import * as grpc from '@grpc/grpc-js';
+import fs from 'node:fs';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../lib/log';
 import { GATEWAY_METADATA, PHASE_METADATA } from '../lib/headers';
@@ -40,13 +42,17 @@ export class ExtprocServer {
 
   constructor(private readonly options: ExtprocServerOptions) {
     this.metrics = options.metrics ?? new ExtprocMetrics();
-    const service = grpcService(loadGrpcPackage('envoy/service/ext_proc/v3/external_processor.proto'), SERVICE);
+    const service = grpcService(
+      loadGrpcPackage('envoy/service/ext_proc/v3/external_processor.proto'),
+      SERVICE,
+    );
     this.server.addService(service.service, { Process: this.handle.bind(this) });
   }
 
   /** Binds and serves; resolves to the bound address ("127.0.0.1:PORT" or "unix:/path"). */
-  listen(listen: string): Promise<string> {
+  async listen(listen: string): Promise<string> {
     const address = bindAddress(listen);
+    if (address.startsWith('unix:')) await removeStaleSocket(address.slice(5));
     return new Promise((resolve, reject) => {
       this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) return reject(err);
@@ -107,7 +113,11 @@ export class ExtprocServer {
       if (ended) return;
       const started = performance.now();
       const response = processor.process(req);
-      this.metrics.recordProcessing(phase, messageKind(req) ?? 'unknown', (performance.now() - started) / 1000);
+      this.metrics.recordProcessing(
+        phase,
+        messageKind(req) ?? 'unknown',
+        (performance.now() - started) / 1000,
+      );
       call.write(response);
       if (response.immediate_response) {
         // Envoy stops sending after an immediate response; close our side too.
@@ -123,4 +133,27 @@ export class ExtprocServer {
     call.on('error', () => finish('error'));
     call.on('close', () => finish('cancelled'));
   }
+}
+
+/**
+ * A process killed without cleanup (SIGKILL, OOM) leaves its socket file behind, and binding
+ * then fails with EADDRINUSE. Remove the file only if it is a socket nobody answers on.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!stat.isSocket()) return; // not ours to delete; bind will report the conflict
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (!alive) fs.unlinkSync(path);
 }

@@ -62,7 +62,13 @@ describe('SseScanner', () => {
   });
 
   it('reads Responses API usage from response.completed', () => {
-    const ev = { type: 'response.completed', response: { model: 'gpt-4o', usage: { input_tokens: 4, output_tokens: 6, output_tokens_details: { reasoning_tokens: 2 } } } };
+    const ev = {
+      type: 'response.completed',
+      response: {
+        model: 'gpt-4o',
+        usage: { input_tokens: 4, output_tokens: 6, output_tokens_details: { reasoning_tokens: 2 } },
+      },
+    };
     const stream = `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"hi"}\n\nevent: response.completed\ndata: ${JSON.stringify(ev)}\n\n`;
     const { out, scanner } = feed([Buffer.from(stream)], true);
     assert.equal(out.toString(), stream, 'nothing is dropped from a Responses stream');

@@ -21,8 +21,26 @@ describe('upstreamBackendKey', () => {
   });
 
   it('reads a JSON string', () => {
-    const attrs = { 'envoy.filters.http.ext_proc': { fields: { 'xds.upstream_host_metadata': { stringValue: '{"filter_metadata":{"tollgate":{"backend":"ns/d"}}}' } } } };
+    const attrs = {
+      'envoy.filters.http.ext_proc': {
+        fields: {
+          'xds.upstream_host_metadata': {
+            stringValue: '{"filter_metadata":{"tollgate":{"backend":"ns/d"}}}',
+          },
+        },
+      },
+    };
     assert.equal(upstreamBackendKey(withAttrs(attrs)), 'ns/d');
+  });
+
+  it('reads a JSON string of a Struct in object form (our data plane)', () => {
+    const md = { filter_metadata: { tollgate: { fields: { backend: { string_value: 'ns/e' } } } } };
+    const attrs = {
+      'envoy.filters.http.ext_proc': {
+        fields: { 'xds.upstream_host_metadata': { stringValue: JSON.stringify(md) } },
+      },
+    };
+    assert.equal(upstreamBackendKey(withAttrs(attrs)), 'ns/e');
   });
 
   it('is undefined when absent or malformed', () => {

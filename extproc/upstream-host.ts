@@ -25,8 +25,12 @@ export function upstreamBackendKey(req: ProcessingRequest): string | undefined {
   if (typeof text !== 'string') return undefined;
   if (text.trimStart().startsWith('{')) {
     try {
-      const json = JSON.parse(text) as { filter_metadata?: Record<string, { backend?: unknown }> };
-      const backend = json.filter_metadata?.[METADATA_NAMESPACE]?.backend;
+      // Either plain JSON ({ tollgate: { backend } }) or a Struct in object form ({ fields }).
+      const json = JSON.parse(text) as {
+        filter_metadata?: Record<string, StructLike & { backend?: unknown }>;
+      };
+      const ns = json.filter_metadata?.[METADATA_NAMESPACE];
+      const backend = ns?.backend ?? field(ns?.fields?.backend, 'string_value', 'stringValue');
       return typeof backend === 'string' ? backend : undefined;
     } catch {
       return undefined;

@@ -12,7 +12,12 @@ describe('usage', () => {
     const body = Buffer.from(
       JSON.stringify({
         model: 'gpt-4o-2024',
-        usage: { prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 1 } },
+        usage: {
+          prompt_tokens: 10,
+          completion_tokens: 5,
+          prompt_tokens_details: { cached_tokens: 4 },
+          completion_tokens_details: { reasoning_tokens: 1 },
+        },
       }),
     );
     const { usage, model } = usageOfJsonBody(body);
@@ -21,18 +26,26 @@ describe('usage', () => {
   });
 
   it('reads Responses API usage', () => {
-    assert.deepEqual(normalizeUsage({ input_tokens: 3, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } }), {
-      input: 3,
-      output: 2,
-      cached: 1,
-      reasoning: 0,
-    });
+    assert.deepEqual(
+      normalizeUsage({ input_tokens: 3, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } }),
+      {
+        input: 3,
+        output: 2,
+        cached: 1,
+        reasoning: 0,
+      },
+    );
   });
 
   it('ignores bodies without usage and garbage values', () => {
     assert.equal(usageOfJsonBody(Buffer.from('not json')).usage, undefined);
     assert.equal(usageOfJsonBody(Buffer.from('{"usage":null}')).usage, undefined);
-    assert.deepEqual(normalizeUsage({ prompt_tokens: -3, completion_tokens: 'x' }), { input: 0, output: 0, cached: 0, reasoning: 0 });
+    assert.deepEqual(normalizeUsage({ prompt_tokens: -3, completion_tokens: 'x' }), {
+      input: 0,
+      output: 0,
+      cached: 0,
+      reasoning: 0,
+    });
   });
 
   it('finds usage in the tail of a body, skipping braces in strings', () => {
@@ -50,7 +63,13 @@ describe('usage', () => {
 
   it('extracts completion and prompt text and counts tokens off the main thread', async () => {
     assert.equal(completionText({ choices: [{ message: { content: 'hello there' } }] }), 'hello there');
-    assert.equal(promptText({ messages: [{ role: 'user', content: [{ type: 'text', text: 'a b' }] }], instructions: 'c' }), 'a b\nc');
+    assert.equal(
+      promptText({
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'a b' }] }],
+        instructions: 'c',
+      }),
+      'a b\nc',
+    );
     const [empty, some] = await countTokensOffThread(['', 'hello world, how are you today?']);
     assert.equal(empty, 0);
     assert.equal(some, 8);

@@ -38,7 +38,8 @@ export function usageOfDocument(doc: unknown): { usage?: Usage; model?: string }
   if (!o) return {};
   const nested = obj(o.response); // Responses API stream events: { type, response: { usage } }
   const usage = normalizeUsage(o.usage) ?? normalizeUsage(nested?.usage);
-  const model = typeof o.model === 'string' ? o.model : typeof nested?.model === 'string' ? nested.model : undefined;
+  const model =
+    typeof o.model === 'string' ? o.model : typeof nested?.model === 'string' ? nested.model : undefined;
   return { usage, model };
 }
 

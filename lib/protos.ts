@@ -129,3 +129,9 @@ function findRepoRoot(start: string): string {
   }
   return dir;
 }
+
+/**
+ * Channel options for every xDS client (data plane, extproc, tests): a RouteConfiguration for
+ * 10,000 AIRoutes is ~6 MiB, over gRPC's 4 MiB default receive limit; Envoy sets none.
+ */
+export const XDS_CHANNEL_OPTIONS: Record<string, number> = { 'grpc.max_receive_message_length': -1 };

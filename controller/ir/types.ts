@@ -59,7 +59,12 @@ export interface RouteIR {
 }
 
 export interface RouteMatchIR {
-  path: { kind: 'prefix' | 'exact' | 'regex'; value: string };
+  /**
+   * 'prefix' is a plain string prefix ("/web" matches "/webx"); 'pathPrefix' matches whole path
+   * segments (Gateway API PathPrefix: "/web" matches "/web" and "/web/x", not "/webx"), its value
+   * without a trailing slash and never "/" (use 'prefix' "/" for everything).
+   */
+  path: { kind: 'prefix' | 'pathPrefix' | 'exact' | 'regex'; value: string };
   headers: HeaderMatchIR[];
   method?: string;
 }

@@ -2,7 +2,7 @@
 // requests verbatim and hands responses back one at a time, so tests can check the protocol
 // message by message (what is sent, in what order, and that nothing extra was sent).
 import * as grpc from '@grpc/grpc-js';
-import { grpcService, loadGrpcPackage } from '../../lib/protos';
+import { grpcService, loadGrpcPackage, XDS_CHANNEL_OPTIONS } from '../../lib/protos';
 import type { AggregatedDiscoveryServiceClient } from '../../gen/protos/envoy/service/discovery/v3/AggregatedDiscoveryService';
 import type { DiscoveryRequest } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryRequest';
 import type { DiscoveryResponse__Output } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryResponse';
@@ -65,7 +65,7 @@ export function adsClient(target: string): AggregatedDiscoveryServiceClient {
     loadGrpcPackage('envoy/service/discovery/v3/ads.proto'),
     'envoy.service.discovery.v3.AggregatedDiscoveryService',
   );
-  return new Client(target, grpc.credentials.createInsecure()) as unknown as AggregatedDiscoveryServiceClient;
+  return new Client(target, grpc.credentials.createInsecure(), XDS_CHANNEL_OPTIONS) as unknown as AggregatedDiscoveryServiceClient;
 }
 
 export function openSotw(

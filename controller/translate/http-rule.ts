@@ -36,7 +36,16 @@ export function headerFilters(filters: readonly Filter[]): {
 
 export function routeMatch(match: HTTPRouteMatch): RouteMatchIR {
   const { type, value } = matchPath(match);
-  const kind = type === 'Exact' ? 'exact' : type === 'RegularExpression' ? 'regex' : 'prefix';
+  // PathPrefix matches by path segment; "/" (everything) stays a plain prefix, which is the
+  // same thing there and which Envoy's path_separated_prefix cannot express.
+  const kind =
+    type === 'Exact'
+      ? 'exact'
+      : type === 'RegularExpression'
+        ? 'regex'
+        : value === '/'
+          ? 'prefix'
+          : 'pathPrefix';
   const path: RouteMatchIR['path'] = { kind, value };
   const out: RouteMatchIR = {
     path,

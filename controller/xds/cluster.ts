@@ -16,11 +16,22 @@ import {
   stringStruct,
   TLS_TRANSPORT_SOCKET,
   TYPED,
+  u32,
 } from './proto-values';
 
 const EXTPROC_CONNECT_TIMEOUT_MS = 2000;
+/**
+ * The system CA bundle of Envoy's images (Debian/Ubuntu/Alpine path), which Envoy's TLS docs
+ * list among the common system CA locations; Envoy Gateway names the same file.
+ */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
-export function renderCluster(gatewayKey: string, cluster: ClusterIR, extproc: ExtprocTarget): ProtoObject {
+export function renderCluster(
+  gatewayKey: string,
+  cluster: ClusterIR,
+  extproc: ExtprocTarget,
+  bufferLimitBytes: number,
+): ProtoObject {
   const out: ProtoObject = {
     name: cluster.name,
     connect_timeout: duration(cluster.connectTimeoutMs),
@@ -41,6 +52,8 @@ export function renderCluster(gatewayKey: string, cluster: ClusterIR, extproc: E
     out.typed_extension_protocol_options = {
       [HTTP_PROTOCOL_OPTIONS_KEY]: aiProtocolOptions(gatewayKey, extproc),
     };
+    // The upstream-level ext_proc buffers the body again, per attempt, in this buffer.
+    out.per_connection_buffer_limit_bytes = u32(bufferLimitBytes);
   }
   return out;
 }
@@ -68,9 +81,11 @@ function transportSocketMatches(cluster: ClusterIR): ProtoObject[] {
       typed_config: anyOf(TYPED.upstreamTls, {
         sni,
         common_tls_context: {
-          // Verify the provider's certificate: API keys must not go to whoever answers.
+          // Verify the provider's certificate (chain and name): API keys must not go to whoever
+          // answers. Envoy verifies a chain only against trusted_ca (its system_root_certs is
+          // documented as not implemented), so the system bundle is named by path.
           validation_context: {
-            system_root_certs: {},
+            trusted_ca: { filename: SYSTEM_CA_BUNDLE },
             match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: sni } }],
           },
         },

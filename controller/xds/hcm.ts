@@ -38,6 +38,10 @@ export function httpConnectionManager(
       http_filters: httpFilters(gatewayKey, listener, extproc),
       // This is the edge: trust the peer address, not a client-supplied x-forwarded-for.
       use_remote_address: { value: true },
+      // Route on a canonical path, so "/a/../v1/x" or "//v1" cannot dodge a route match (RFC 3986
+      // dot segments; adjacent slashes merged). Security-relevant: routes gate ext_proc.
+      normalize_path: { value: true },
+      merge_slashes: true,
     }),
   };
 }

@@ -72,6 +72,6 @@ void test('rendering is deterministic', () => {
 void test('broken invariants are reported together', () => {
   assert.throws(
     () => toXds(ir('invalid-dangling-refs')),
-    (err: unknown) => err instanceof XdsInvariantError && err.problems.length === 4,
+    (err: unknown) => err instanceof XdsInvariantError && err.problems.length === 8,
   );
 });

@@ -1,6 +1,7 @@
 // toXds(): the IR -> Envoy v3 resources stage of the controller pipeline. Pure: the same IR
 // always gives the same resources, in a stable order, so the ADS server can hash snapshots.
 import type { ProtoObject } from '../../lib/protos';
+import { ProcessorConfigDocument } from '../../extproc/config/schema';
 import { EXTPROC_CLUSTER, type GatewayIR, type IR } from '../ir/types';
 import { renderCluster, renderExtprocCluster } from './cluster';
 import { renderLoadAssignment } from './endpoint';
@@ -44,14 +45,29 @@ export interface XdsResources {
 /** Resources per Gateway key (= node.cluster). Throws XdsInvariantError listing every broken invariant. */
 export function toXds(ir: IR): Map<string, XdsResources> {
   checkInvariants(ir);
+  const bufferLimit = connectionBufferLimit(ir);
   const out = new Map<string, XdsResources>();
-  for (const gateway of ir.gateways) out.set(gateway.key, renderGateway(gateway, ir));
+  for (const gateway of ir.gateways) out.set(gateway.key, renderGateway(gateway, ir, bufferLimit));
   return out;
 }
 
-function renderGateway(gateway: GatewayIR, ir: IR): XdsResources {
+/** Room for the request line and headers (Envoy's default max_request_headers_kb is 60). */
+export const BUFFER_HEADROOM_BYTES = 64 * 1024;
+
+/**
+ * per_connection_buffer_limit_bytes of listeners and AI clusters. ext_proc BUFFERED mode holds
+ * the whole request body in that buffer and Envoy answers 413 past it, so it must hold the
+ * largest body extproc accepts (limits.maxRequestBodyBytes, schema default when unset) plus the
+ * headers; extproc itself answers an OpenAI-shaped error for bodies over its own limit.
+ */
+export function connectionBufferLimit(ir: IR): number {
+  const limits = ProcessorConfigDocument.shape.limits.parse(ir.processor.limits);
+  return limits.maxRequestBodyBytes + BUFFER_HEADROOM_BYTES;
+}
+
+function renderGateway(gateway: GatewayIR, ir: IR, bufferLimit: number): XdsResources {
   const clusters = gateway.clusters.map((c) =>
-    named(CLUSTER_TYPE_URL, c.name, renderCluster(gateway.key, c, ir.extproc)),
+    named(CLUSTER_TYPE_URL, c.name, renderCluster(gateway.key, c, ir.extproc, bufferLimit)),
   );
   // Only a Gateway with AI traffic calls extproc; others need not resolve or connect to it.
   const usesExtproc =
@@ -59,7 +75,7 @@ function renderGateway(gateway: GatewayIR, ir: IR): XdsResources {
   if (usesExtproc) clusters.push(named(CLUSTER_TYPE_URL, EXTPROC_CLUSTER, renderExtprocCluster(ir.extproc)));
   return {
     listeners: gateway.listeners.map((l) =>
-      named(LISTENER_TYPE_URL, l.name, renderListener(gateway.key, l, ir.extproc)),
+      named(LISTENER_TYPE_URL, l.name, renderListener(gateway.key, l, ir.extproc, bufferLimit)),
     ),
     routes: gateway.listeners.map((l) => named(ROUTE_TYPE_URL, l.name, renderRouteConfiguration(l))),
     clusters,

@@ -2,7 +2,7 @@
 // a violation is a bug upstream, so all of them are collected and reported in one error rather
 // than rendering config Envoy would reject (or worse, accept and misroute).
 import { isIP } from 'node:net';
-import { EXTPROC_CLUSTER, type GatewayIR, type IR, type ListenerIR } from '../ir/types';
+import { EXTPROC_CLUSTER, type GatewayIR, type IR, type ListenerIR, type RouteActionIR } from '../ir/types';
 
 export class XdsInvariantError extends Error {
   constructor(readonly problems: string[]) {
@@ -40,6 +40,8 @@ function checkGateway(problems: string[], gateway: GatewayIR): void {
     checkListener(problems, `${where} listener ${listener.name}`, listener, clusterNames, secretNames);
   for (const cluster of gateway.clusters) {
     const at = `${where} cluster ${cluster.name}`;
+    // Envoy requires connect_timeout > 0.
+    if (!(cluster.connectTimeoutMs > 0)) problems.push(`${at}: connectTimeoutMs must be > 0`);
     const weights = new Map<string, number>();
     for (const ep of cluster.endpoints) {
       checkPort(problems, `${at} endpoint ${ep.address}`, ep.port);
@@ -79,10 +81,43 @@ function checkListener(
           : [];
     for (const t of targets)
       if (!clusterNames.has(t)) problems.push(`${at} route ${route.name}: unknown cluster ${t}`);
+    problems.push(...checkAction(`${at} route ${route.name}`, action));
+    const path = route.match.path;
+    // Envoy's path_separated_prefix pattern: starts with "/", no ? or #, no trailing "/".
+    if (path.kind === 'pathPrefix' && !/^\/[^?#]*[^?#/]$/.test(path.value))
+      problems.push(`${at} route ${route.name}: pathPrefix ${path.value} must start with / and not end with /`);
     if (action.kind === 'forward' && action.clusters.reduce((sum, c) => sum + c.weight, 0) <= 0) {
       problems.push(`${at} route ${route.name}: forward weights must add up to more than 0`);
     }
   }
+}
+
+/** Values Envoy's validate.rules would reject (timeouts, retry back-off, direct status). */
+function checkAction(at: string, action: RouteActionIR): string[] {
+  const out: string[] = [];
+  const nonNegative = (name: string, ms: number | undefined) => {
+    if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0))
+      out.push(`${at}: ${name} must be >= 0, got ${ms}`);
+  };
+  if (
+    action.kind === 'direct' &&
+    !(Number.isInteger(action.status) && action.status >= 200 && action.status < 600)
+  ) {
+    out.push(`${at}: direct status ${action.status} is not in 200..599`);
+  }
+  if (action.kind === 'forward') nonNegative('timeoutMs', action.timeoutMs);
+  if (action.kind !== 'ai') return out;
+  nonNegative('timeoutMs', action.timeoutMs);
+  nonNegative('idleTimeoutMs', action.idleTimeoutMs);
+  const retry = action.retry;
+  if (!retry) return out;
+  nonNegative('retry.perTryTimeoutMs', retry.perTryTimeoutMs);
+  if (!Number.isInteger(retry.numRetries) || retry.numRetries < 0)
+    out.push(`${at}: retry.numRetries must be a whole number >= 0`);
+  if (!(retry.backoffBaseMs > 0 && retry.backoffMaxMs >= retry.backoffBaseMs)) {
+    out.push(`${at}: retry back-off needs 0 < backoffBaseMs <= backoffMaxMs`);
+  }
+  return out;
 }
 
 function checkPort(problems: string[], at: string, port: number): void {

@@ -3,12 +3,13 @@
 import type { ProtoObject } from '../../lib/protos';
 import type { ExtprocTarget, ListenerIR } from '../ir/types';
 import { httpConnectionManager } from './hcm';
-import { adsConfigSource, anyOf, socketAddress, TLS_TRANSPORT_SOCKET, TYPED } from './proto-values';
+import { adsConfigSource, anyOf, socketAddress, TLS_TRANSPORT_SOCKET, TYPED, u32 } from './proto-values';
 
 export function renderListener(
   gatewayKey: string,
   listener: ListenerIR,
   extproc: ExtprocTarget,
+  bufferLimitBytes: number,
 ): ProtoObject {
   const chain: ProtoObject = { filters: [httpConnectionManager(gatewayKey, listener, extproc)] };
   if (listener.protocol === 'HTTPS') chain.transport_socket = downstreamTls(listener.tlsSecrets);
@@ -16,6 +17,8 @@ export function renderListener(
     name: listener.name,
     address: socketAddress(listener.address, listener.port),
     filter_chains: [chain],
+    // The router-level ext_proc buffers the request body in this buffer (413 past it).
+    per_connection_buffer_limit_bytes: u32(bufferLimitBytes),
   };
   return out;
 }

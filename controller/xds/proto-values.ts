@@ -38,10 +38,10 @@ export function anyOf(typeUrl: string, fields: ProtoObject = {}): ProtoObject {
 
 /** Milliseconds as a Duration; zero fields are left out, as a decode would leave them. */
 export function duration(ms: number): ProtoObject {
-  if (!Number.isInteger(ms) || ms < 0)
-    throw new Error(`duration must be a whole number of ms >= 0, got ${ms}`);
-  const seconds = Math.floor(ms / 1000);
-  const nanos = (ms % 1000) * 1_000_000;
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`duration must be a number of ms >= 0, got ${ms}`);
+  const total = Math.round(ms * 1_000_000);
+  const seconds = Math.floor(total / 1_000_000_000);
+  const nanos = total % 1_000_000_000;
   const out: ProtoObject = {};
   if (seconds) out.seconds = seconds;
   if (nanos) out.nanos = nanos;

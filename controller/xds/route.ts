@@ -18,6 +18,8 @@ const HOST_SELECTION_RETRY_MAX_ATTEMPTS = 3;
 export function renderRouteConfiguration(listener: ListenerIR): ProtoObject {
   return {
     name: listener.name,
+    // Clients send "host:port"; Gateway hostnames never carry a port.
+    ignore_port_in_host_matching: true,
     virtual_hosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: vh.domains,
@@ -41,6 +43,10 @@ function renderMatch(match: RouteMatchIR): ProtoObject {
   switch (match.path.kind) {
     case 'prefix':
       out.prefix = match.path.value;
+      break;
+    case 'pathPrefix':
+      // Envoy: the prefix matches the whole path or up to a "/" (no trailing "/", no ? or #).
+      out.path_separated_prefix = match.path.value;
       break;
     case 'exact':
       out.path = match.path.value;

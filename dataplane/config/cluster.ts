@@ -6,23 +6,24 @@ import { FILTER } from '../../lib/headers';
 import type { ProtoObject } from '../../lib/protos';
 import {
   ConfigError,
+  DEFAULT_BUFFER_LIMIT_BYTES,
   allowFields,
   asObject,
   checkAdsSource,
-  dataSource,
   durationMs,
+  extProcConfig,
   list,
   optObject,
   optString,
   reqString,
   structToPlain,
+  wrappedNumber,
 } from './fields';
 import { convertLoadAssignment } from './endpoint';
-import type { ClusterConfig, UpstreamTls } from './types';
+import { convertUpstreamTransportSocket } from './upstream-tls';
+import type { ClusterConfig } from './types';
 
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
-const TLS_SOCKET = 'envoy.transport_sockets.tls';
-const RAW_SOCKET = 'envoy.transport_sockets.raw_buffer';
 
 export function convertCluster(msg: ProtoObject): ClusterConfig {
   allowFields(
@@ -40,6 +41,7 @@ export function convertCluster(msg: ProtoObject): ClusterConfig {
       'common_lb_config',
       'dns_refresh_rate',
       'dns_lookup_family',
+      'per_connection_buffer_limit_bytes',
     ],
     'Cluster',
   );
@@ -81,7 +83,7 @@ export function convertCluster(msg: ProtoObject): ClusterConfig {
     return {
       name: optString(tsm, 'name', mat) ?? '',
       match: structToPlain(tsm.match),
-      tls: convertTransportSocket(
+      tls: convertUpstreamTransportSocket(
         asObject(tsm.transport_socket, `${mat}.transport_socket`),
         `${mat}.transport_socket`,
       ),
@@ -100,33 +102,12 @@ export function convertCluster(msg: ProtoObject): ClusterConfig {
     dnsRefreshMs: durationMs(msg, 'dns_refresh_rate', at) || 5000,
     dnsLookupFamily: family,
     transportSocketMatches,
-    tls: socket ? convertTransportSocket(socket, `${at}.transport_socket`) : undefined,
+    tls: socket ? convertUpstreamTransportSocket(socket, `${at}.transport_socket`) : undefined,
     upstreamExtProc,
     http2,
+    bufferLimitBytes:
+      wrappedNumber(msg, 'per_connection_buffer_limit_bytes', at) ?? DEFAULT_BUFFER_LIMIT_BYTES,
   };
-}
-
-function convertTransportSocket(msg: ProtoObject, at: string): UpstreamTls | undefined {
-  allowFields(msg, ['name', 'typed_config'], at);
-  if (msg.name === RAW_SOCKET) return undefined;
-  if (msg.name !== TLS_SOCKET) throw new ConfigError(`${at}.name: ${String(msg.name)} is not supported`);
-  const ctx = asObject(msg.typed_config, `${at}.typed_config`);
-  allowFields(ctx, ['sni', 'common_tls_context'], `${at}.typed_config`);
-  const tls: UpstreamTls = { sni: optString(ctx, 'sni', `${at}.typed_config`) };
-  const common = optObject(ctx, 'common_tls_context', `${at}.typed_config`);
-  if (common) {
-    const cat = `${at}.typed_config.common_tls_context`;
-    allowFields(common, ['validation_context', 'alpn_protocols'], cat);
-    for (const alpn of list(common, 'alpn_protocols', cat))
-      if (alpn !== 'http/1.1')
-        throw new ConfigError(`${cat}.alpn_protocols: only http/1.1 is spoken upstream`);
-    const validation = optObject(common, 'validation_context', cat);
-    if (validation) {
-      allowFields(validation, ['trusted_ca'], `${cat}.validation_context`);
-      tls.trustedCa = dataSource(validation, 'trusted_ca', `${cat}.validation_context`);
-    }
-  }
-  return tls;
 }
 
 function convertProtocolOptions(
@@ -163,7 +144,7 @@ function convertProtocolOptions(
       const last = i === filters.length - 1;
       if (f.name === FILTER.upstreamCodec && last) return;
       if (f.name === FILTER.extProc && !last && !upstreamExtProc) {
-        upstreamExtProc = asObject(f.typed_config, `${fat}.typed_config`);
+        upstreamExtProc = extProcConfig(f.typed_config, `${fat}.typed_config`);
         return;
       }
       throw new ConfigError(`${fat}.name: only [${FILTER.extProc}, ${FILTER.upstreamCodec}] is supported`);

@@ -51,6 +51,20 @@ describe('listener conversion', () => {
     );
     const drain = decoded('listener', { ...listener('l'), drain_type: 'MODIFY_ONLY' });
     assert.throws(() => convertListener(drain), /Listener\.drain_type: not supported/);
+    const noService = listener('l');
+    const hcm2 = ((noService.filter_chains as ProtoObject[])[0]?.filters as ProtoObject[])[0]
+      ?.typed_config as ProtoObject;
+    (hcm2.http_filters as ProtoObject[]).unshift({
+      name: 'envoy.filters.http.ext_proc',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor',
+      },
+    });
+    // The ext_proc filter's own parser judges its config at config time (NACK, not 500s later).
+    assert.throws(
+      () => convertListener(decoded('listener', noService)),
+      /http_filters\[0\]\.typed_config: ext_proc: grpc_service is required/,
+    );
     const h2 = decoded('listener', listener('l', { hcm: { codec_type: 'HTTP2' } }));
     assert.throws(() => convertListener(h2), /codec_type: only AUTO and HTTP1/);
   });

@@ -4,6 +4,10 @@
 // same for unknown fields (https://www.envoyproxy.io/docs/envoy/latest/api/api_supported_versions).
 import fs from 'node:fs';
 import type { ProtoObject } from '../../lib/protos';
+import { parseExtProcConfig } from '../ext-proc/config';
+
+/** Envoy's per_connection_buffer_limit_bytes when unset (listeners and clusters). */
+export const DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
 
 /** A resource we cannot apply; the message names the offending field path. */
 export class ConfigError extends Error {
@@ -67,21 +71,14 @@ export function optObject(msg: ProtoObject, field: string, where: string): Proto
   return v === undefined ? undefined : asObject(v, `${where}.${field}`);
 }
 
-/** google.protobuf.UInt32Value / BoolValue and friends: `{ value }`. */
-export function wrapped(msg: ProtoObject, field: string, where: string): number | boolean | undefined {
+/** google.protobuf.UInt32Value and friends: `{ value }` (a zero value decodes as `{}`). */
+export function wrappedNumber(msg: ProtoObject, field: string, where: string): number | undefined {
   const w = optObject(msg, field, where);
   if (!w) return undefined;
-  const v = w.value;
-  if (v === undefined) return typeof w === 'object' ? 0 : undefined;
-  if (typeof v !== 'number' && typeof v !== 'boolean')
-    throw new ConfigError(`${where}.${field}: bad wrapper`);
-  return v;
-}
-
-export function wrappedNumber(msg: ProtoObject, field: string, where: string): number | undefined {
-  const v = wrapped(msg, field, where);
-  if (typeof v === 'boolean') throw new ConfigError(`${where}.${field}: expected a number`);
-  return v;
+  allowFields(w, ['value'], `${where}.${field}`);
+  if (w.value === undefined) return 0;
+  if (typeof w.value !== 'number') throw new ConfigError(`${where}.${field}: expected a number`);
+  return w.value;
 }
 
 /** google.protobuf.Duration `{ seconds, nanos }` in milliseconds. */
@@ -157,4 +154,15 @@ export function checkAdsSource(msg: ProtoObject, field: string, where: string): 
   const src = asObject(msg[field], `${where}.${field}`);
   allowFields(src, ['ads', 'resource_api_version', 'initial_fetch_timeout'], `${where}.${field}`);
   if (!isObject(src.ads)) throw new ConfigError(`${where}.${field}: only ads config sources are supported`);
+}
+
+/** An ext_proc ExternalProcessor config, checked by the ext_proc filter's own parser (NACK, not 500s later). */
+export function extProcConfig(value: unknown, where: string): ProtoObject {
+  const config = asObject(value, where);
+  try {
+    parseExtProcConfig(config);
+  } catch (err) {
+    throw new ConfigError(`${where}: ${(err as Error).message}`);
+  }
+  return config;
 }

@@ -6,15 +6,19 @@ import { FILTER } from '../../lib/headers';
 import type { ProtoObject } from '../../lib/protos';
 import {
   ConfigError,
+  DEFAULT_BUFFER_LIMIT_BYTES,
   allowFields,
   asObject,
   checkAdsSource,
   dataSource,
   durationMs,
+  extProcConfig,
   list,
+  optBool,
   optObject,
   optString,
   reqString,
+  wrappedNumber,
 } from './fields';
 import { convertRouteTable } from './route';
 import type { CertificateRef, HcmConfig, ListenerConfig } from './types';
@@ -24,7 +28,7 @@ const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export function convertListener(msg: ProtoObject): ListenerConfig {
   const where = 'Listener';
-  allowFields(msg, ['name', 'address', 'filter_chains'], where);
+  allowFields(msg, ['name', 'address', 'filter_chains', 'per_connection_buffer_limit_bytes'], where);
   const name = reqString(msg, 'name', where);
   const at = `Listener(${name})`;
   const address = asObject(msg.address, `${at}.address`);
@@ -47,7 +51,15 @@ export function convertListener(msg: ProtoObject): ListenerConfig {
   const hcm = convertHcm(asObject(only.typed_config, `${at}.hcm`), `${at}.hcm`);
   const socket = optObject(chain, 'transport_socket', `${at}.filter_chains[0]`);
   const tls = socket ? { certificates: convertDownstreamTls(socket, `${at}.transport_socket`) } : undefined;
-  return { name, address: reqString(sock, 'address', `${at}.address.socket_address`), port, tls, hcm };
+  return {
+    name,
+    address: reqString(sock, 'address', `${at}.address.socket_address`),
+    port,
+    tls,
+    hcm,
+    bufferLimitBytes:
+      wrappedNumber(msg, 'per_connection_buffer_limit_bytes', at) ?? DEFAULT_BUFFER_LIMIT_BYTES,
+  };
 }
 
 function convertHcm(msg: ProtoObject, at: string): HcmConfig {
@@ -63,6 +75,8 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
       'use_remote_address',
       'server_name',
       'strip_any_host_port',
+      'normalize_path',
+      'merge_slashes',
     ],
     at,
   );
@@ -90,7 +104,7 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
       if (!last) throw new ConfigError(`${fat}: the router must be the last HTTP filter`);
       allowFields(optObject(f, 'typed_config', fat) ?? {}, [], `${fat}.typed_config`);
     } else if (f.name === FILTER.extProc && !last && extProc === undefined) {
-      extProc = asObject(f.typed_config, `${fat}.typed_config`);
+      extProc = extProcConfig(f.typed_config, `${fat}.typed_config`);
     } else {
       throw new ConfigError(`${fat}.name: ${String(f.name)} is not supported here (only [ext_proc, router])`);
     }
@@ -105,6 +119,9 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
     useRemoteAddress: useRemote?.value === true,
     serverName: optString(msg, 'server_name', at) ?? 'envoy',
     stripAnyHostPort: msg.strip_any_host_port === true,
+    // BoolValue; unset means Envoy's default (false, unless a runtime flag says otherwise).
+    normalizePath: optObject(msg, 'normalize_path', at)?.value === true,
+    mergeSlashes: optBool(msg, 'merge_slashes', at) ?? false,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   fullRegex,
   isObject,
   list,
+  optBool,
   optNumber,
   optObject,
   optString,
@@ -24,13 +25,14 @@ import type { Route, RouteAction, RouteMatch, RouteTable, VirtualHost } from './
 export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
 export function convertRouteTable(msg: ProtoObject): RouteTable {
-  allowFields(msg, ['name', 'virtual_hosts'], 'RouteConfiguration');
+  allowFields(msg, ['name', 'virtual_hosts', 'ignore_port_in_host_matching'], 'RouteConfiguration');
   const name = optString(msg, 'name', 'RouteConfiguration') ?? '';
   const at = `RouteConfiguration(${name})`;
   const virtualHosts = list(msg, 'virtual_hosts', at).map((v, i) =>
     convertVirtualHost(asObject(v, `${at}.virtual_hosts[${i}]`), `${at}.virtual_hosts[${i}]`),
   );
-  return { name, virtualHosts };
+  const ignorePortInHostMatching = optBool(msg, 'ignore_port_in_host_matching', at) ?? false;
+  return { name, virtualHosts, ignorePortInHostMatching };
 }
 
 function convertVirtualHost(msg: ProtoObject, at: string): VirtualHost {
@@ -90,11 +92,22 @@ function convertRoute(msg: ProtoObject, at: string): Route {
 }
 
 function convertMatch(msg: ProtoObject, at: string): RouteMatch {
-  allowFields(msg, ['prefix', 'path', 'safe_regex', 'headers', 'case_sensitive'], at);
+  allowFields(
+    msg,
+    ['prefix', 'path', 'path_separated_prefix', 'safe_regex', 'headers', 'case_sensitive'],
+    at,
+  );
   let path: RouteMatch['path'];
   const prefix = optString(msg, 'prefix', at);
   const exact = optString(msg, 'path', at);
+  const separated = optString(msg, 'path_separated_prefix', at);
   if (prefix !== undefined) path = { kind: 'prefix', value: prefix };
+  else if (separated !== undefined) {
+    // Envoy's validate rule for path_separated_prefix: no ? or #, and no trailing "/".
+    if (!/^[^?#]+[^?#/]$/.test(separated))
+      throw new ConfigError(`${at}.path_separated_prefix: ${separated}: must not end with / or hold ? or #`);
+    path = { kind: 'separated_prefix', value: separated };
+  }
   else if (exact !== undefined) path = { kind: 'path', value: exact };
   else if (msg.safe_regex !== undefined) path = { kind: 'regex', regex: fullRegex(msg, 'safe_regex', at) };
   else throw new ConfigError(`${at}: one of prefix, path or safe_regex is required`);

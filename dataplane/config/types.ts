@@ -10,6 +10,8 @@ export interface ListenerConfig {
   /** Present when the single filter chain has a DownstreamTlsContext (HTTPS). */
   tls?: { certificates: CertificateRef[] };
   hcm: HcmConfig;
+  /** per_connection_buffer_limit_bytes (Envoy default 1 MiB): a buffered body past it gets 413. */
+  bufferLimitBytes: number;
 }
 
 export type CertificateRef =
@@ -28,11 +30,17 @@ export interface HcmConfig {
   serverName: string;
   /** strip_any_host_port: drop the port from :authority before filters and routing. */
   stripAnyHostPort: boolean;
+  /** normalize_path: RFC 3986 normalization of :path before filters and routing. */
+  normalizePath: boolean;
+  /** merge_slashes: adjacent slashes of :path merged before filters and routing. */
+  mergeSlashes: boolean;
 }
 
 export interface RouteTable {
   name: string;
   virtualHosts: VirtualHost[];
+  /** ignore_port_in_host_matching: the :authority port plays no part in picking the virtual host. */
+  ignorePortInHostMatching: boolean;
 }
 
 export interface VirtualHost {
@@ -54,7 +62,8 @@ export interface Route {
 }
 
 export interface RouteMatch {
-  path: { kind: 'prefix' | 'path'; value: string } | { kind: 'regex'; regex: RegExp };
+  /** separated_prefix: path_separated_prefix, the whole path or the prefix followed by "/". */
+  path: { kind: 'prefix' | 'separated_prefix' | 'path'; value: string } | { kind: 'regex'; regex: RegExp };
   caseSensitive: boolean;
   headers: HeaderMatcher[];
 }
@@ -125,12 +134,21 @@ export interface ClusterConfig {
   upstreamExtProc?: ProtoObject;
   /** explicit http2: only used for gRPC (the extproc cluster); not proxied to. */
   http2: boolean;
+  /** per_connection_buffer_limit_bytes (Envoy default 1 MiB): the upstream filters' body buffer. */
+  bufferLimitBytes: number;
 }
 
 export interface UpstreamTls {
   sni?: string;
-  /** PEM CA bundle: verify the server. Envoy does not verify without a validation context. */
+  /** PEM CA bundle: verify the server's chain. Envoy does not verify a chain without it. */
   trustedCa?: string;
+  /** match_typed_subject_alt_names: the server must present a SAN one of these matches. */
+  subjectAltNames: SanMatcher[];
+}
+
+export interface SanMatcher {
+  type: 'DNS' | 'URI' | 'IP_ADDRESS' | 'EMAIL';
+  test: StringTest;
 }
 
 export interface LoadAssignment {

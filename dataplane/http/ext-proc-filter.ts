@@ -4,7 +4,7 @@
 // the response; STREAMED forwards each processed chunk as it comes.
 // https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/ext_proc_filter
 import type { Decision, ExtProcSession, HeaderList } from '../ext-proc/types';
-import { localReply, type ResponseSource } from './response';
+import { LOCAL_REPLY, localReply, type ResponseSource } from './response';
 
 export function decisionReply(d: Extract<Decision, { kind: 'immediate' }>): ResponseSource {
   return localReply(d.status, d.body, d.details || 'ext_proc_immediate_response', d.headers);
@@ -13,6 +13,40 @@ export function decisionReply(d: Extract<Decision, { kind: 'immediate' }>): Resp
 /** Headers of a continue decision; an empty list means "unchanged". */
 export function continuedHeaders(d: Extract<Decision, { kind: 'continue' }>, before: HeaderList): HeaderList {
   return d.headers.length > 0 ? d.headers : before;
+}
+
+export type RequestOutcome =
+  | { kind: 'continue'; headers: HeaderList; body: Buffer; clearRouteCache: boolean }
+  | { kind: 'immediate'; reply: ResponseSource };
+
+/**
+ * The request path: headers, then the whole (buffered) body unless the session needs none. A
+ * headers decision carrying a body is CONTINUE_AND_REPLACE: that body replaces the original.
+ * BUFFERED holds the body in the connection buffer: past `bufferLimitBytes` (the listener's or
+ * cluster's per_connection_buffer_limit_bytes) Envoy answers 413 instead of sending it.
+ */
+export async function filterRequest(
+  session: ExtProcSession,
+  headers: HeaderList,
+  body: Buffer,
+  bufferLimitBytes: number,
+): Promise<RequestOutcome> {
+  let d = await session.requestHeaders(headers, body.length === 0);
+  if (d.kind === 'immediate') return { kind: 'immediate', reply: decisionReply(d) };
+  let current = continuedHeaders(d, headers);
+  let clearRouteCache = d.clearRouteCache;
+  if (d.body !== undefined) return { kind: 'continue', headers: current, body: d.body, clearRouteCache };
+  let currentBody = body;
+  if (session.requestBodyMode() === 'BUFFERED' && body.length > bufferLimitBytes)
+    return { kind: 'immediate', reply: LOCAL_REPLY.bodyTooLarge() };
+  if (body.length > 0 && session.requestBodyMode() !== 'NONE') {
+    d = await session.requestBody(body);
+    if (d.kind === 'immediate') return { kind: 'immediate', reply: decisionReply(d) };
+    current = continuedHeaders(d, current);
+    currentBody = d.body ?? body;
+    clearRouteCache ||= d.clearRouteCache;
+  }
+  return { kind: 'continue', headers: current, body: currentBody, clearRouteCache };
 }
 
 export async function filterResponse(
@@ -33,6 +67,19 @@ export async function filterResponse(
     return decisionReply(decision);
   }
   let headers = continuedHeaders(decision, source.headers);
+  if (decision.body !== undefined) {
+    // CONTINUE_AND_REPLACE: the decision's body is the response; the upstream's is dropped.
+    source.abort();
+    session.close();
+    const replaced = decision.body;
+    const rest = headers.filter(([n]) => n !== 'content-length');
+    return {
+      ...source,
+      headers: [...rest, ['content-length', String(replaced.length)]],
+      body: [replaced],
+      endOfStream: replaced.length === 0,
+    };
+  }
   const mode = session.responseBodyMode();
   if (source.endOfStream || mode === 'NONE') {
     session.close();

@@ -158,13 +158,33 @@ describe('router-level ext_proc', () => {
     const h = await startHarness(
       {
         listeners: [listener('l', { extProc: true })],
-        routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('ai', { prefix: '/', headers: [{ name: ROUTE_HEADER, string_match: { exact: 'ns/r/0' } }] })])])],
+        routes: [
+          routeConfig('l', [
+            vhost(
+              'any',
+              ['*'],
+              [
+                routeTo('ai', {
+                  prefix: '/',
+                  headers: [{ name: ROUTE_HEADER, string_match: { exact: 'ns/r/0' } }],
+                }),
+              ],
+            ),
+          ]),
+        ],
         clusters: [
           edsCluster('ai'),
           {
             name: 'tollgate-extproc',
             type: 'STATIC',
-            load_assignment: { cluster_name: 'tollgate-extproc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: '/run/tollgate/extproc.sock' } } } }] }] },
+            load_assignment: {
+              cluster_name: 'tollgate-extproc',
+              endpoints: [
+                {
+                  lb_endpoints: [{ endpoint: { address: { pipe: { path: '/run/tollgate/extproc.sock' } } } }],
+                },
+              ],
+            },
             typed_extension_protocol_options: {
               'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
                 '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
@@ -180,6 +200,19 @@ describe('router-level ext_proc', () => {
     cleanup.push(() => h.close());
     assert.equal((await request(h.port(), { body: '{}' })).body, 'ai');
     assert.equal(target, 'unix:/run/tollgate/extproc.sock');
+  });
+
+  it('replaces the request body when a headers decision carries one (CONTINUE_AND_REPLACE)', async () => {
+    const u = await upstream('ai');
+    const fake = fakeExtProc(() => ({
+      requestHeaders: (h) => ({ ...routed(h, true), body: Buffer.from('replaced') }),
+      requestBody: () => {
+        throw new Error('the body phase must not run after CONTINUE_AND_REPLACE');
+      },
+    }));
+    const h = await aiGateway(u.port, fake);
+    assert.equal((await request(h.port(), { path: '/v1/chat/completions', body: 'original' })).body, 'ai');
+    assert.equal(u.received[0]?.body, 'replaced');
   });
 
   it('skips ext_proc on routes with ExtProcPerRoute disabled', async () => {

@@ -31,7 +31,11 @@ describe('HTTPS listener', () => {
         name: 'envoy.transport_sockets.tls',
         typed_config: {
           '@type': `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
-          common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'ns/cert', sds_config: { ads: {}, resource_api_version: 'V3' } }] },
+          common_tls_context: {
+            tls_certificate_sds_secret_configs: [
+              { name: 'ns/cert', sds_config: { ads: {}, resource_api_version: 'V3' } },
+            ],
+          },
         },
       },
     };
@@ -39,16 +43,27 @@ describe('HTTPS listener', () => {
       listeners: [tlsListener],
       routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('a')])])],
       clusters: [staticCluster('a', [{ port: up.port }])],
-      secrets: [{ name: 'ns/cert', tls_certificate: { certificate_chain: { inline_string: TEST_CERT }, private_key: { inline_string: TEST_KEY } } }],
+      secrets: [
+        {
+          name: 'ns/cert',
+          tls_certificate: {
+            certificate_chain: { inline_string: TEST_CERT },
+            private_key: { inline_string: TEST_KEY },
+          },
+        },
+      ],
     });
     cleanup.push(() => h.close());
     const body = await new Promise<string>((resolve, reject) => {
       https
-        .get({ host: '127.0.0.1', port: h.port(), servername: 'localhost', ca: TEST_CERT, agent: false }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        })
+        .get(
+          { host: '127.0.0.1', port: h.port(), servername: 'localhost', ca: TEST_CERT, agent: false },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve(text));
+          },
+        )
         .on('error', reject);
     });
     assert.equal(body, 'a');
@@ -71,7 +86,11 @@ describe('upstream TLS', () => {
         }),
     );
     const port = (server.address() as AddressInfo).port;
-    const metadata = { filter_metadata: { 'envoy.transport_socket_match': { fields: { tls: { stringValue: 'api.example.com' } } } } };
+    const metadata = {
+      filter_metadata: {
+        'envoy.transport_socket_match': { fields: { tls: { stringValue: 'api.example.com' } } },
+      },
+    };
     const h = await startHarness({
       listeners: [listener('l')],
       routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('ai')])])],
@@ -83,7 +102,10 @@ describe('upstream TLS', () => {
               match: { fields: { tls: { stringValue: 'api.example.com' } } },
               transport_socket: {
                 name: 'envoy.transport_sockets.tls',
-                typed_config: { '@type': `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`, sni: 'api.example.com' },
+                typed_config: {
+                  '@type': `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
+                  sni: 'api.example.com',
+                },
               },
             },
           ],
@@ -104,14 +126,31 @@ describe('config updates', () => {
     const gate = new Promise<void>((r) => (release = r));
     const slow = await startUpstream('slow', (_req, res) => void gate.then(() => res.end('slow')));
     const fast = await startUpstream('fast');
-    cleanup.push(() => slow.close(), () => fast.close());
-    const clusters = [staticCluster('slow', [{ port: slow.port }]), staticCluster('fast', [{ port: fast.port }])];
-    const h = await startHarness({ listeners: [listener('l', { port: 10080 })], routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('slow')])])], clusters });
+    cleanup.push(
+      () => slow.close(),
+      () => fast.close(),
+    );
+    const clusters = [
+      staticCluster('slow', [{ port: slow.port }]),
+      staticCluster('fast', [{ port: fast.port }]),
+    ];
+    const h = await startHarness({
+      listeners: [listener('l', { port: 10080 })],
+      routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('slow')])])],
+      clusters,
+    });
     cleanup.push(() => h.close());
     const oldPort = h.port();
     const inFlight = request(oldPort);
     while (slow.received.length === 0) await new Promise((r) => setTimeout(r, 5));
-    setResources(h.ads, { listeners: [listener('l', { port: 10081 })], routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('fast')])])] }, 'v2');
+    setResources(
+      h.ads,
+      {
+        listeners: [listener('l', { port: 10081 })],
+        routes: [routeConfig('l', [vhost('any', ['*'], [routeTo('fast')])])],
+      },
+      'v2',
+    );
     await h.ads.waitFor((r) => r.type_url === TYPE_URL.listener && r.version_info === 'v2');
     await h.ads.waitFor((r) => r.type_url === TYPE_URL.route && r.version_info === 'v2');
     while (h.port() === oldPort) await new Promise((r) => setTimeout(r, 5));
@@ -122,4 +161,3 @@ describe('config updates', () => {
     assert.equal((await inFlight).body, 'slow');
   });
 });
-

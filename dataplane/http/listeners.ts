@@ -41,6 +41,8 @@ export interface ListenerManagerOptions {
 
 export class ListenerManager {
   private entries = new Map<string, Entry>();
+  /** Servers that stopped accepting and finish their in-flight requests. */
+  private readonly draining = new Set<http.Server>();
 
   constructor(private readonly options: ListenerManagerOptions) {}
 
@@ -69,7 +71,12 @@ export class ListenerManager {
       const address = this.options.bindAddress ?? config.address;
       // The configured address and port are part of the key: a changed listener rebinds even when
       // an override maps both ports to ephemeral ones.
-      const bindKey = JSON.stringify({ address, configured: [config.address, config.port], port, tls: Boolean(config.tls) });
+      const bindKey = JSON.stringify({
+        address,
+        configured: [config.address, config.port],
+        port,
+        tls: Boolean(config.tls),
+      });
       const old = this.entries.get(name);
       if (old && old.bindKey === bindKey) {
         old.config = config;
@@ -81,15 +88,24 @@ export class ListenerManager {
       }
       // Rebinding the same fixed port: the old server must release it first.
       if (old && port !== 0 && old.port === port) this.drain(old);
-      next.set(name, await this.start(config, bindKey, address, port, certificates));
+      try {
+        next.set(name, await this.start(config, bindKey, address, port, certificates));
+      } catch (err) {
+        // Like Envoy, a listener that cannot bind fails alone; the others keep serving.
+        this.options.logger.error(
+          { listener: name, address, port, err: (err as Error).message },
+          'listener failed to bind',
+        );
+      }
     }
     for (const [name, old] of this.entries) if (next.get(name) !== old) this.drain(old);
     this.entries = next;
   }
 
   async close(): Promise<void> {
-    const servers = [...this.entries.values()].map((e) => e.server);
+    const servers = [...this.entries.values()].map((e) => e.server).concat([...this.draining]);
     this.entries.clear();
+    this.draining.clear();
     await Promise.all(
       servers.map(
         (s) =>
@@ -136,8 +152,11 @@ export class ListenerManager {
   }
 
   private drain(entry: Entry): void {
-    entry.server.close();
-    entry.server.closeIdleConnections();
+    const server = entry.server;
+    if (this.draining.has(server)) return;
+    this.draining.add(server);
+    server.close(() => this.draining.delete(server));
+    server.closeIdleConnections();
   }
 }
 

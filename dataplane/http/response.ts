@@ -61,5 +61,6 @@ export const LOCAL_REPLY = {
   perTryTimeout: () => localReply(504, 'upstream request timeout', 'upstream_per_try_timeout'),
   streamIdleTimeout: () => localReply(408, 'stream timeout', 'stream_idle_timeout'),
   bodyTooLarge: () => localReply(413, 'Payload Too Large', 'request_payload_too_large'),
+  badPath: () => localReply(400, '', 'path_normalization_failed'),
   filterError: () => localReply(500, '', 'ext_proc_error'),
 } as const;

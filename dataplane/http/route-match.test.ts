@@ -31,6 +31,7 @@ const table: RouteTable = {
     { name: 'prefixwild', domains: ['example.*'], routes: [] },
     { name: 'exact', domains: ['api.example.com', 'api.example.com:8080'], routes: [] },
   ],
+  ignorePortInHostMatching: false,
 };
 
 describe('selectVirtualHost', () => {
@@ -46,6 +47,25 @@ describe('selectVirtualHost', () => {
   });
 });
 
+describe('ignore_port_in_host_matching', () => {
+  const portless: RouteTable = {
+    name: 'p',
+    virtualHosts: [
+      { name: 'ip', domains: ['127.0.0.1'], routes: [] },
+      { name: 'v6', domains: ['[::1]'], routes: [] },
+      { name: 'star', domains: ['*'], routes: [] },
+    ],
+    ignorePortInHostMatching: true,
+  };
+  it('matches "host:port" against domains without the port', () => {
+    assert.equal(selectVirtualHost(portless, '127.0.0.1:8080')?.name, 'ip');
+    assert.equal(selectVirtualHost(portless, '127.0.0.1')?.name, 'ip');
+    assert.equal(selectVirtualHost(portless, '[::1]:8080')?.name, 'v6');
+    // Without the flag the port takes part, as in Envoy.
+    assert.equal(selectVirtualHost({ ...portless, ignorePortInHostMatching: false }, '127.0.0.1:8080')?.name, 'star');
+  });
+});
+
 describe('matchRoute', () => {
   const h = (path: string, extra: HeaderList = []): HeaderList => [
     [':authority', 'other'],
@@ -56,6 +76,20 @@ describe('matchRoute', () => {
     assert.equal(matchRoute(table, h('/a?x=1'))?.name, 'exact');
     assert.equal(matchRoute(table, h('/ab'))?.name, 'prefix');
     assert.equal(matchRoute(table, h('/b')), undefined);
+  });
+
+  it('path_separated_prefix matches whole segments only ("/web" is not "/webx")', () => {
+    const seg: RouteTable = {
+      name: 's',
+      virtualHosts: [{ name: 'star', domains: ['*'], routes: [route('web', { kind: 'separated_prefix', value: '/web' })] }],
+      ignorePortInHostMatching: false,
+    };
+    assert.equal(matchRoute(seg, h('/web'))?.name, 'web');
+    assert.equal(matchRoute(seg, h('/web/'))?.name, 'web');
+    assert.equal(matchRoute(seg, h('/web/x?y=1'))?.name, 'web');
+    assert.equal(matchRoute(seg, h('/web?y=1'))?.name, 'web');
+    assert.equal(matchRoute(seg, h('/webx')), undefined);
+    assert.equal(matchRoute(seg, h('/we')), undefined);
   });
 
   it('matches headers exact, regex, present and inverted', () => {

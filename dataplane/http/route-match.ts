@@ -7,8 +7,10 @@ import type { HeaderList } from '../ext-proc/types';
 import { getHeader } from './headers';
 
 export function selectVirtualHost(table: RouteTable, authority: string): VirtualHost | undefined {
-  // Like Envoy, the port is part of the match unless the HCM strips it (strip_any_host_port).
-  const candidate = authority.toLowerCase();
+  // Like Envoy, the port is part of the match unless the HCM strips it (strip_any_host_port) or
+  // the route table ignores it (ignore_port_in_host_matching; domains keep theirs).
+  const lower = authority.toLowerCase();
+  const candidate = table.ignorePortInHostMatching ? withoutPort(lower) : lower;
   const exact = table.virtualHosts.find((v) => v.domains.includes(candidate));
   if (exact) return exact;
   // Suffix wildcards ("*.example.com") before prefix wildcards ("example.*"), longest first.
@@ -28,6 +30,12 @@ export function selectVirtualHost(table: RouteTable, authority: string): Virtual
   return table.virtualHosts.find((v) => v.domains.includes('*'));
 }
 
+/** "host:80" -> "host", "[::1]:80" -> "[::1]"; a bare IPv6 literal or a host without port is kept. */
+export function withoutPort(authority: string): string {
+  const m = /^(\[[^\]]*\]|[^:\[\]]*):\d*$/.exec(authority);
+  return m?.[1] ?? authority;
+}
+
 export function matchRoute(table: RouteTable, headers: HeaderList): Route | undefined {
   const vh = selectVirtualHost(table, getHeader(headers, ':authority') ?? '');
   if (!vh) return undefined;
@@ -44,7 +52,12 @@ function routeMatches(match: RouteMatch, fullPath: string, headers: HeaderList):
   if (p.kind === 'regex') ok = p.regex.test(path);
   else {
     const [a, b] = match.caseSensitive ? [path, p.value] : [path.toLowerCase(), p.value.toLowerCase()];
-    ok = p.kind === 'prefix' ? a.startsWith(b) : a === b;
+    ok =
+      p.kind === 'prefix'
+        ? a.startsWith(b)
+        : p.kind === 'separated_prefix'
+          ? a === b || a.startsWith(`${b}/`)
+          : a === b;
   }
   return ok && match.headers.every((h) => headerMatches(h, headers));
 }

@@ -112,6 +112,13 @@ describe('retries and priorities', () => {
     );
   });
 
+  it('answers 503 "no healthy upstream" for a cluster without endpoints', async () => {
+    const h = await gateway([], {});
+    const res = await request(h.port());
+    assert.equal(res.status, 503);
+    assert.equal(res.body, 'no healthy upstream');
+  });
+
   it('retries retriable_status_codes and per_try_timeout expiries', async () => {
     let calls = 0;
     const u = await upstream('u', (_req, res) => {
@@ -133,6 +140,21 @@ describe('retries and priorities', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body, 'ok');
     assert.equal(u.received.length, 3);
+  });
+
+  it('ignores the per-try timeout once the response started downstream', async () => {
+    const u = await upstream('u', (_req, res) => {
+      res.writeHead(200);
+      res.write('a');
+      setTimeout(() => res.end('b'), 300);
+    });
+    const h = await gateway([{ port: u.port }], {
+      timeout: {},
+      retry_policy: { retry_on: 'reset', num_retries: { value: 1 }, per_try_timeout: { nanos: 100_000_000 } },
+    });
+    const res = await request(h.port());
+    assert.equal(res.body, 'ab');
+    assert.equal(u.received.length, 1);
   });
 
   it('never retries once response bytes went to the client', async () => {

@@ -92,14 +92,10 @@ export async function routeUpstream(
         ctx.logger.debug({ cluster: clusterName, host: host.id, status }, 'retrying on response status');
         continue;
       }
-      // The per-try timeout keeps running until the response is complete, as Envoy's does;
-      // firing after the headers went out resets the stream.
-      perTry.signal.addEventListener('abort', () => result.source.abort(), { once: true });
-      return {
-        ...result.source,
-        body: releasing(result.source.body, release),
-        abort: () => (release(), result.source.abort()),
-      };
+      // This response goes downstream: Envoy ignores the per-try timeout once the downstream
+      // response started (the route timeout still applies).
+      release();
+      return result.source;
     }
     release();
     if (signal.aborted) return LOCAL_REPLY.reset(attempt > 0);
@@ -117,17 +113,6 @@ export async function routeUpstream(
   const retried = (policy?.numRetries ?? 0) > 0 && attemptedPriorities.length > 1;
   if (lastFailure === 'per_try_timeout') return LOCAL_REPLY.perTryTimeout();
   return lastFailure === 'connect_failure' ? LOCAL_REPLY.connectFailure(retried) : LOCAL_REPLY.reset(retried);
-}
-
-async function* releasing(
-  body: AsyncIterable<Buffer> | Iterable<Buffer>,
-  release: () => void,
-): AsyncGenerator<Buffer> {
-  try {
-    yield* body;
-  } finally {
-    release();
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -4,27 +4,17 @@
 // route timeout and the stream idle timeout, and the response streamed back with backpressure.
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/http/http_connection_management
 // https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts#stream-timeouts
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ListenerConfig, Route, RouteTable } from '../config/types';
 import type { ExtProcSession, HeaderList } from '../ext-proc/types';
-import { continuedHeaders, decisionReply, filterResponse } from './ext-proc-filter';
-import {
-  applyHeaderOptions,
-  getHeader,
-  removeHeaders,
-  requestHeaderList,
-  setHeader,
-  statusOf,
-  toFlatResponseHeaders,
-} from './headers';
+import { filterRequest, filterResponse } from './ext-proc-filter';
+import { readBody, requestHeaders, writeLocal, writeResponse } from './downstream';
+import { applyHeaderOptions, getHeader, removeHeaders, setHeader } from './headers';
+import { normalizeRequestPath } from './path-normalize';
 import { LOCAL_REPLY, type ResponseSource } from './response';
 import { matchRoute } from './route-match';
 import { routeUpstream, type RouterContext } from './router';
 import { StreamTimers } from './timers';
-
-/** Bodies are buffered (ext_proc BUFFERED and retries need them); past this, 413 as Envoy's buffer limit. */
-const MAX_REQUEST_BODY = 32 * 1024 * 1024;
 
 export interface StreamContext extends RouterContext {
   routeTable(listener: ListenerConfig): RouteTable;
@@ -63,7 +53,11 @@ export async function handleStream(
   }
   try {
     let headers = requestHeaders(listener, req, scheme);
-    let body = await readBody(req, timers, abort.signal);
+    // normalize_path / merge_slashes: before any filter or route sees the path (upstream too).
+    const path = normalizeRequestPath(getHeader(headers, ':path') ?? '/', hcm);
+    if (path === undefined) return writeLocal(res, LOCAL_REPLY.badPath(), hcm.serverName);
+    headers = setHeader(headers, ':path', path);
+    let body = await readBody(req, timers, abort.signal, listener.bufferLimitBytes);
     if (abort.signal.aborted) return;
     if (body === undefined) return writeLocal(res, LOCAL_REPLY.bodyTooLarge(), hcm.serverName);
     const table = ctx.routeTable(listener);
@@ -75,19 +69,14 @@ export async function handleStream(
         resolveCluster: (n) => ctx.resolveCluster(n),
         attributes: {},
       });
-      let d = await session.requestHeaders(headers, body.length === 0);
-      if (d.kind === 'continue' && body.length > 0 && session.requestBodyMode() !== 'NONE') {
-        headers = continuedHeaders(d, headers);
-        if (d.clearRouteCache) route = matchRoute(table, headers);
-        d = await session.requestBody(body);
-        if (d.kind === 'continue') body = d.body ?? body;
-      }
-      if (d.kind === 'immediate') {
+      const outcome = await filterRequest(session, headers, body, listener.bufferLimitBytes);
+      if (outcome.kind === 'immediate') {
         session.close();
-        return await writeResponse(res, decisionReply(d), hcm.serverName, timers, abort.signal);
+        return await writeResponse(res, outcome.reply, hcm.serverName, timers, abort.signal);
       }
-      headers = continuedHeaders(d, headers);
-      if (d.clearRouteCache) route = matchRoute(table, headers);
+      ({ headers, body } = outcome);
+      // clear_route_cache: the route is matched again on the mutated headers.
+      if (outcome.clearRouteCache) route = matchRoute(table, headers);
     }
     if (abort.signal.aborted) return;
     source = await respond(ctx, route, headers, body, timers, abort.signal);
@@ -131,10 +120,13 @@ async function respond(
     );
     source = await routeUpstream(ctx, action, upstreamHeaders, body, signal);
   }
-  const mutated = applyHeaderOptions(
+  let mutated = applyHeaderOptions(
     removeHeaders(source.headers, route.responseHeadersToRemove),
     route.responseHeadersToAdd,
   );
+  // Like Envoy's local replies, a body gets text/plain only when the route set no content-type.
+  if (action.kind === 'direct' && action.body && !mutated.some(([n]) => n === 'content-type'))
+    mutated = [...mutated, ['content-type', 'text/plain']];
   return { ...source, headers: mutated };
 }
 
@@ -143,7 +135,6 @@ function directReply(status: number, body: string): ResponseSource {
   return {
     headers: [
       [':status', String(status)],
-      ...(bytes.length ? ([['content-type', 'text/plain']] as HeaderList) : []),
       ['content-length', String(bytes.length)],
     ],
     body: bytes.length ? [bytes] : [],
@@ -151,96 +142,4 @@ function directReply(status: number, body: string): ResponseSource {
     abort: () => undefined,
     details: 'direct_response',
   };
-}
-
-function requestHeaders(
-  listener: ListenerConfig,
-  req: IncomingMessage,
-  scheme: 'http' | 'https',
-): HeaderList {
-  let headers = requestHeaderList(req.method ?? 'GET', req.url ?? '/', scheme, req.rawHeaders);
-  const hcm = listener.hcm;
-  if (hcm.stripAnyHostPort)
-    headers = setHeader(headers, ':authority', (getHeader(headers, ':authority') ?? '').replace(/:\d+$/, ''));
-  if (hcm.useRemoteAddress) {
-    const remote = req.socket.remoteAddress ?? '';
-    const prior = getHeader(headers, 'x-forwarded-for');
-    headers = setHeader(headers, 'x-forwarded-for', prior ? `${prior},${remote}` : remote);
-    headers = setHeader(headers, 'x-forwarded-proto', scheme);
-  } else if (getHeader(headers, 'x-forwarded-proto') === undefined)
-    headers = [...headers, ['x-forwarded-proto', scheme]];
-  if (getHeader(headers, 'x-request-id') === undefined)
-    headers = [...headers, ['x-request-id', randomUUID()]];
-  return headers;
-}
-
-async function readBody(
-  req: IncomingMessage,
-  timers: StreamTimers,
-  signal: AbortSignal,
-): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      timers.touch();
-      size += (chunk as Buffer).length;
-      if (size > MAX_REQUEST_BODY) return undefined;
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (!signal.aborted) throw err;
-  }
-  return Buffer.concat(chunks);
-}
-
-function writeLocal(res: ServerResponse, source: ResponseSource, serverName: string): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = Array.isArray(source.body) ? Buffer.concat(source.body as Buffer[]) : Buffer.alloc(0);
-  res.writeHead(statusOf(source.headers), responseHead(source.headers, serverName));
-  res.end(body);
-}
-
-/** Envoy overwrites the server header with the HCM's server_name (server_header_transformation OVERWRITE). */
-function responseHead(headers: HeaderList, serverName: string): string[] {
-  return [...toFlatResponseHeaders(headers.filter(([n]) => n !== 'server')), 'server', serverName];
-}
-
-/** Writes headers, then pulls body chunks only as fast as the client takes them. */
-async function writeResponse(
-  res: ServerResponse,
-  source: ResponseSource,
-  serverName: string,
-  timers: StreamTimers,
-  signal: AbortSignal,
-): Promise<void> {
-  if (res.headersSent || res.destroyed) return source.abort();
-  res.writeHead(statusOf(source.headers), responseHead(source.headers, serverName));
-  timers.touch();
-  try {
-    for await (const chunk of source.body) {
-      if (signal.aborted) break;
-      timers.touch();
-      if (chunk.length === 0) continue;
-      if (!res.write(chunk)) await drained(res);
-    }
-  } catch (err) {
-    // The upstream went away mid-body: Envoy resets the downstream stream too.
-    res.destroy();
-    if (!signal.aborted) throw err;
-    return;
-  }
-  if (!signal.aborted) res.end();
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

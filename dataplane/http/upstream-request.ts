@@ -7,7 +7,7 @@ import { UPSTREAM_HOST_METADATA_ATTRIBUTE } from '../../lib/headers';
 import type { ExtProcSessionFactory, HeaderList } from '../ext-proc/types';
 import { sendUpstream, type AttemptResult } from '../upstream/attempt';
 import type { Host, UpstreamCluster } from '../upstream/cluster';
-import { continuedHeaders, decisionReply, filterResponse } from './ext-proc-filter';
+import { filterRequest, filterResponse } from './ext-proc-filter';
 import { LOCAL_REPLY } from './response';
 
 export interface AttemptContext {
@@ -34,23 +34,13 @@ export async function runAttempt(
   const onAbort = (): void => session.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    let headers = requestHeaders;
-    let body = requestBody;
-    let decision = await session.requestHeaders(headers, body.length === 0);
-    if (decision.kind === 'immediate') {
+    const outcome = await filterRequest(session, requestHeaders, requestBody, cluster.config.bufferLimitBytes);
+    if (outcome.kind === 'immediate') {
+      // An upstream filter's local reply is this attempt's response (retry policy applies).
       session.close();
-      return { kind: 'response', source: decisionReply(decision) };
+      return { kind: 'response', source: outcome.reply };
     }
-    headers = continuedHeaders(decision, headers);
-    if (body.length > 0 && session.requestBodyMode() !== 'NONE') {
-      decision = await session.requestBody(body);
-      if (decision.kind === 'immediate') {
-        session.close();
-        return { kind: 'response', source: decisionReply(decision) };
-      }
-      headers = continuedHeaders(decision, headers);
-      body = decision.body ?? body;
-    }
+    const { headers, body } = outcome;
     const result = await sendUpstream(host, connectTimeout, headers, body, signal);
     if (result.kind === 'failure') {
       session.close();

@@ -6,10 +6,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { HeaderList } from '../ext-proc/types';
 import { fromRawHeaders, toOutgoing } from '../http/headers';
 import type { ResponseSource } from '../http/response';
 import type { Host } from './cluster';
+import { unverifiedChainProblem } from './tls-verify';
 
 export type AttemptResult =
   | { kind: 'response'; source: ResponseSource }
@@ -60,8 +62,14 @@ export function sendUpstream(
       }
       connectTimer = setTimeout(() => request.destroy(new Error('connect timeout')), connectTimeoutMs);
       socket.once(host.tls ? 'secureConnect' : 'connect', () => {
-        connected = true;
         clearTimeout(connectTimer);
+        // A handshake whose certificate we refuse is a connection failure, as in Envoy.
+        const refused = host.tls && unverifiedChainProblem(host.tls, socket as TLSSocket);
+        if (refused) {
+          request.destroy(refused);
+          return;
+        }
+        connected = true;
       });
     });
     request.on('error', (err) => {

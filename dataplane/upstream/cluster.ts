@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Logger } from '../../lib/log';
 import type { ProtoObject } from '../../lib/protos';
 import type { ClusterConfig, EndpointConfig, LoadAssignment, UpstreamTls } from '../config/types';
+import { tlsAgentOptions } from './tls-verify';
 import { LoadBalancer, type LbHost, type PickContext, type PrioritySet } from './load-balancer';
 
 export interface Host extends LbHost {
@@ -148,19 +149,12 @@ export class UpstreamCluster {
   }
 
   private agentFor(tls: UpstreamTls | undefined): http.Agent {
-    const key = tls ? JSON.stringify(tls) : 'plain';
+    // RegExps stringify as {}: key them by their source so distinct matchers get distinct agents.
+    const key = tls ? JSON.stringify(tls, (_k, v: unknown) => (v instanceof RegExp ? v.source : v)) : 'plain';
     let agent = this.agents.get(key);
     if (!agent) {
       agent = tls
-        ? new https.Agent({
-            keepAlive: true,
-            // Envoy sends SNI only when configured and, with a trusted_ca alone, verifies the
-            // chain but not the name (that needs match_typed_subject_alt_names).
-            servername: tls.sni ?? '',
-            ca: tls.trustedCa,
-            rejectUnauthorized: tls.trustedCa !== undefined,
-            checkServerIdentity: () => undefined,
-          })
+        ? new https.Agent(tlsAgentOptions(tls))
         : new http.Agent({ keepAlive: true });
       this.agents.set(key, agent);
     }

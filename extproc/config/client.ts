@@ -6,7 +6,7 @@
 // so an unchanged config is not sent again.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../lib/log';
-import { decodeMessage, grpcService, loadGrpcPackage } from '../../lib/protos';
+import { decodeMessage, grpcService, loadGrpcPackage, XDS_CHANNEL_OPTIONS } from '../../lib/protos';
 import type { AggregatedDiscoveryServiceClient } from '../../gen/protos/envoy/service/discovery/v3/AggregatedDiscoveryService';
 import type { DiscoveryRequest } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryRequest';
 import type { DiscoveryResponse__Output } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryResponse';
@@ -50,6 +50,7 @@ export function subscribeProcessorConfig(options: SubscribeOptions): ProcessorCo
   const client = new Client(
     options.target,
     options.credentials ?? grpc.credentials.createInsecure(),
+    XDS_CHANNEL_OPTIONS,
   ) as unknown as AggregatedDiscoveryServiceClient;
 
   let current: ProcessorConfig | undefined;

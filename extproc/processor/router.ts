@@ -45,11 +45,17 @@ export class RouterProcessor implements StreamProcessor {
         case 'request_headers':
           return this.onRequestHeaders(req);
         case 'request_body':
-          return this.onRequestBody(req.request_body?.body ?? Buffer.alloc(0), req.request_body?.end_of_stream);
+          return this.onRequestBody(
+            req.request_body?.body ?? Buffer.alloc(0),
+            req.request_body?.end_of_stream,
+          );
         case 'response_headers':
           return this.onResponseHeaders(req);
         case 'response_body':
-          return this.onResponseBody(req.response_body?.body ?? Buffer.alloc(0), req.response_body?.end_of_stream);
+          return this.onResponseBody(
+            req.response_body?.body ?? Buffer.alloc(0),
+            req.response_body?.end_of_stream,
+          );
         case 'request_trailers':
         case 'response_trailers':
           return passThrough(kind);
@@ -64,7 +70,8 @@ export class RouterProcessor implements StreamProcessor {
   end(reason: EndReason): void {
     // Envoy keeps the stream open until the response has ended, so a stream that ends (even by
     // a plain half-close) before the response did means the client went away.
-    if (!this.record.finished) this.record.errorType ||= reason === 'error' ? 'stream_error' : 'client_disconnected';
+    if (!this.record.finished)
+      this.record.errorType ||= reason === 'error' ? 'stream_error' : 'client_disconnected';
     this.finishResponse();
   }
 
@@ -88,7 +95,8 @@ export class RouterProcessor implements StreamProcessor {
     checkContentType(this.headers.get('content-type'));
     const length = Number(this.headers.get('content-length') ?? '0');
     if (length > config.limits.maxRequestBodyBytes) throw this.tooLarge();
-    if (req.request_headers?.end_of_stream) throw new GatewayError('invalid_json', 'The request has no body.');
+    if (req.request_headers?.end_of_stream)
+      throw new GatewayError('invalid_json', 'The request has no body.');
     const mutation = new Mutation();
     for (const name of this.headers.keys()) if (isInternalHeader(name)) mutation.removeHeader(name);
     return continueResponse('request_headers', { mutation });
@@ -101,7 +109,8 @@ export class RouterProcessor implements StreamProcessor {
     if (this.bodySize > config.limits.maxRequestBodyBytes) throw this.tooLarge();
     if (chunk.length > 0) this.bodyChunks.push(chunk);
     if (!endOfStream) return continueResponse('request_body');
-    const raw = this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks);
+    const raw =
+      this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks);
     this.bodyChunks = [];
     const parsed = parseRequest(this.endpoint, raw);
     this.record.requestModel = parsed.model;

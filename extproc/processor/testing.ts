@@ -19,7 +19,9 @@ export function testContext(config: ProcessorConfig | undefined, gateway = 'defa
 export function requestHeaders(headers: Record<string, string>, endOfStream = false): ProcessingRequest {
   return {
     request_headers: {
-      headers: { headers: Object.entries(headers).map(([key, v]) => ({ key, value: '', raw_value: Buffer.from(v) })) },
+      headers: {
+        headers: Object.entries(headers).map(([key, v]) => ({ key, value: '', raw_value: Buffer.from(v) })),
+      },
       end_of_stream: endOfStream,
       attributes: {},
     },

@@ -40,12 +40,18 @@ export class UpstreamProcessor implements StreamProcessor {
         case 'request_headers':
           return this.onRequestHeaders(req);
         case 'request_body':
-          return this.onRequestBody(req.request_body?.body ?? Buffer.alloc(0), req.request_body?.end_of_stream);
+          return this.onRequestBody(
+            req.request_body?.body ?? Buffer.alloc(0),
+            req.request_body?.end_of_stream,
+          );
         case 'response_headers': {
           const mutation = new Mutation().setHeader(BACKEND_HEADER, this.backend?.key ?? '');
           if (this.upstreamModel) mutation.setHeader(UPSTREAM_MODEL_HEADER, this.upstreamModel);
           // This level has nothing to do with the response body: ask Envoy not to send it.
-          const modeOverride = { response_body_mode: 'NONE' as const, response_trailer_mode: 'SKIP' as const };
+          const modeOverride = {
+            response_body_mode: 'NONE' as const,
+            response_trailer_mode: 'SKIP' as const,
+          };
           return continueResponse('response_headers', { mutation, modeOverride });
         }
         case 'response_body':
@@ -58,7 +64,9 @@ export class UpstreamProcessor implements StreamProcessor {
     } catch (err) {
       if (err instanceof GatewayError) return errorResponse(err);
       this.ctx.logger.error({ err }, 'upstream-level processing failed');
-      return errorResponse(new GatewayError('internal_error', 'The gateway failed to prepare the upstream request.'));
+      return errorResponse(
+        new GatewayError('internal_error', 'The gateway failed to prepare the upstream request.'),
+      );
     }
   }
 
@@ -71,12 +79,16 @@ export class UpstreamProcessor implements StreamProcessor {
     if (!config) throw new GatewayError('processor_unavailable', 'The gateway has no configuration yet.');
     const headers = readHeaders(req.request_headers?.headers);
     const route: RouteConfig | undefined = config.routes[headers.get(ROUTE_HEADER) ?? ''];
-    if (!route) throw new GatewayError('internal_error', 'The request reached an AI backend without a known route.');
+    if (!route)
+      throw new GatewayError('internal_error', 'The request reached an AI backend without a known route.');
     const backendKey = upstreamBackendKey(req);
     const ref = route.backends.find((b) => b.backend === backendKey);
     const backend = backendKey === undefined ? undefined : config.backends[backendKey];
     if (!ref || !backend) {
-      this.ctx.logger.error({ route: route.key, backend: backendKey }, 'attempt to an endpoint without a known backend');
+      this.ctx.logger.error(
+        { route: route.key, backend: backendKey },
+        'attempt to an endpoint without a known backend',
+      );
       throw new GatewayError('no_healthy_upstream', 'No backend is available for this route.');
     }
     this.backend = backend;
@@ -97,7 +109,8 @@ export class UpstreamProcessor implements StreamProcessor {
     if (!this.backend) throw new GatewayError('internal_error', 'Request body before headers.');
     if (chunk.length > 0) this.bodyChunks.push(chunk);
     if (!endOfStream) return continueResponse('request_body');
-    const raw = this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks);
+    const raw =
+      this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks);
     this.bodyChunks = [];
     if (!this.endpoint || this.endpoint === 'models') return continueResponse('request_body');
     const parsed = parseRequest(this.endpoint, raw);

@@ -1,6 +1,6 @@
 // Counts tokens off the main thread: one worker, started on first use (so extproc that always
-// gets usage from its providers never loads a tokenizer), unref'd so it never keeps the
-// process alive. Requests are answered in order; a failed worker fails its pending counts.
+// gets usage from its providers never loads a tokenizer). It keeps the process alive only while
+// counts are pending; a failed worker fails its pending counts and the next call starts anew.
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -15,11 +15,11 @@ const pending = new Map<number, Pending>();
 
 function start(): Worker {
   const w = new Worker(path.join(__dirname, 'worker.js'));
-  w.unref();
   w.on('message', (msg: { id: number; counts?: number[]; error?: string }) => {
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
+    if (pending.size === 0) w.unref();
     if (msg.counts) p.resolve(msg.counts);
     else p.reject(new Error(msg.error ?? 'token count failed'));
   });
@@ -30,6 +30,7 @@ function start(): Worker {
   };
   w.on('error', fail);
   w.on('exit', (code) => fail(new Error(`tokenizer worker exited with code ${code}`)));
+  w.unref(); // after the listeners: adding a 'message' listener refs the worker again
   return w;
 }
 
@@ -40,6 +41,7 @@ export function countTokensOffThread(texts: string[]): Promise<number[]> {
   const w = worker;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
+    w.ref();
     w.postMessage({ id, texts });
   });
 }

@@ -61,7 +61,11 @@ function common(r: ProcessingResponse__Output): CommonResponse__Output | undefin
   return phase?.response ?? undefined;
 }
 
-function immediate(r: ProcessingResponse__Output, level: 'router' | 'upstream', routed: HeaderMap): ExchangeResult {
+function immediate(
+  r: ProcessingResponse__Output,
+  level: 'router' | 'upstream',
+  routed: HeaderMap,
+): ExchangeResult {
   const i = r.immediate_response;
   const headers: HeaderMap = new Map();
   applyHeaderMutation(headers, i?.headers);
@@ -76,7 +80,11 @@ function immediate(r: ProcessingResponse__Output, level: 'router' | 'upstream', 
   };
 }
 
-async function sendBody(stream: ExtProcStream, headers: HeaderMap, body: Buffer): Promise<ProcessingResponse__Output> {
+async function sendBody(
+  stream: ExtProcStream,
+  headers: HeaderMap,
+  body: Buffer,
+): Promise<ProcessingResponse__Output> {
   const r = await stream.send({ request_body: { body, end_of_stream: true } });
   applyHeaderMutation(headers, common(r)?.header_mutation);
   return r;
@@ -87,7 +95,9 @@ export async function exchange(client: ExtProcClient, o: ExchangeOptions): Promi
   let body: Buffer | undefined = o.body === undefined ? undefined : Buffer.from(o.body);
   const router = client.open('router', o.gateway);
   try {
-    let r = await router.send({ request_headers: { ...headerMap(reqHeaders), end_of_stream: body === undefined } });
+    let r = await router.send({
+      request_headers: { ...headerMap(reqHeaders), end_of_stream: body === undefined },
+    });
     if (r.immediate_response) return immediate(r, 'router', reqHeaders);
     applyHeaderMutation(reqHeaders, common(r)?.header_mutation);
     let clearRouteCache = false;
@@ -123,20 +133,29 @@ export async function exchange(client: ExtProcClient, o: ExchangeOptions): Promi
     const upstreamRequest = { headers: upHeaders, body: upBody };
     const reply = o.upstream(upstreamRequest);
     const chunks: Buffer[] = reply.chunks.map((c) => Buffer.from(c));
-    const respHeaders: HeaderMap = new Map([[':status', String(reply.status)], ...Object.entries(reply.headers ?? {})]);
-    u = await upstream.send({ response_headers: { ...headerMap(respHeaders), end_of_stream: chunks.length === 0 } });
+    const respHeaders: HeaderMap = new Map([
+      [':status', String(reply.status)],
+      ...Object.entries(reply.headers ?? {}),
+    ]);
+    u = await upstream.send({
+      response_headers: { ...headerMap(respHeaders), end_of_stream: chunks.length === 0 },
+    });
     applyHeaderMutation(respHeaders, common(u)?.header_mutation);
     const upstreamResponseBodyMode = u.mode_override?.response_body_mode ?? 'STREAMED';
     if (upstreamResponseBodyMode === 'STREAMED') {
       for (let i = 0; i < chunks.length; i++) {
-        u = await upstream.send({ response_body: { body: chunks[i], end_of_stream: i === chunks.length - 1 } });
+        u = await upstream.send({
+          response_body: { body: chunks[i], end_of_stream: i === chunks.length - 1 },
+        });
         chunks[i] = common(u)?.body_mutation?.body ?? (chunks[i] as Buffer);
       }
     }
     upstream.end();
 
     // Back through the router level.
-    r = await router.send({ response_headers: { ...headerMap(respHeaders), end_of_stream: chunks.length === 0 } });
+    r = await router.send({
+      response_headers: { ...headerMap(respHeaders), end_of_stream: chunks.length === 0 },
+    });
     applyHeaderMutation(respHeaders, common(r)?.header_mutation);
     const out: Buffer[] = [];
     for (let i = 0; i < chunks.length; i++) {

@@ -5,7 +5,12 @@
 // phases). `exchange` drives one whole request: router level, upstream level, fake upstream,
 // and the response back through both levels.
 import * as grpc from '@grpc/grpc-js';
-import { FILTER, GATEWAY_METADATA, PHASE_METADATA, UPSTREAM_HOST_METADATA_ATTRIBUTE } from '../../lib/headers';
+import {
+  FILTER,
+  GATEWAY_METADATA,
+  PHASE_METADATA,
+  UPSTREAM_HOST_METADATA_ATTRIBUTE,
+} from '../../lib/headers';
 import { grpcService, loadGrpcPackage } from '../../lib/protos';
 import type { ProcessingRequest } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse__Output } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingResponse';
@@ -17,7 +22,8 @@ type Duplex = grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse__Out
 /** One Process stream; `send` writes a message and resolves with the next answer. */
 export class ExtProcStream {
   private readonly queue: ProcessingResponse__Output[] = [];
-  private waiters: Array<{ resolve: (r: ProcessingResponse__Output) => void; reject: (e: Error) => void }> = [];
+  private waiters: Array<{ resolve: (r: ProcessingResponse__Output) => void; reject: (e: Error) => void }> =
+    [];
   private failure: Error | undefined;
   readonly done: Promise<grpc.StatusObject>;
 
@@ -98,7 +104,10 @@ export function applyHeaderMutation(headers: HeaderMap, m: HeaderMutation__Outpu
  * Endpoint metadata as Envoy sends it: the Metadata message in protobuf text format. (Struct
  * values are camelCase here: proto-loader uses protobufjs's built-in google.protobuf types.)
  */
-export function upstreamHostAttributes(backend: string, shape: 'text' | 'struct' = 'text'): ProcessingRequest['attributes'] {
+export function upstreamHostAttributes(
+  backend: string,
+  shape: 'text' | 'struct' = 'text',
+): ProcessingRequest['attributes'] {
   const value =
     shape === 'text'
       ? {
@@ -108,7 +117,9 @@ export function upstreamHostAttributes(backend: string, shape: 'text' | 'struct'
           structValue: {
             fields: {
               filter_metadata: {
-                structValue: { fields: { tollgate: { structValue: { fields: { backend: { stringValue: backend } } } } } },
+                structValue: {
+                  fields: { tollgate: { structValue: { fields: { backend: { stringValue: backend } } } } },
+                },
               },
             },
           },

@@ -54,7 +54,12 @@ export function sampleConfig(version = 'v1'): ProcessorConfig {
         host: 'api.openai.example',
         pathPrefix: '/v1',
         auth: { header: 'Authorization', value: UPSTREAM_SECRET },
-        models: [{ name: 'gpt-4o' }, { name: 'gpt-4o-mini' }, { name: 'claude-3' }, { name: 'text-embedding-3-small' }],
+        models: [
+          { name: 'gpt-4o' },
+          { name: 'gpt-4o-mini' },
+          { name: 'claude-3' },
+          { name: 'text-embedding-3-small' },
+        ],
       },
       'default/fallback': {
         key: 'default/fallback',
@@ -74,7 +79,8 @@ export function memoryLogger(): { logger: pino.Logger; lines: Array<Record<strin
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -120,14 +126,24 @@ export function chatHeaders(extra: Record<string, string> = {}): Record<string, 
 }
 
 /** An OpenAI chat completion stream: content chunks, then (optionally) the usage-only chunk. */
-export function sseStream(model: string, words: string[], usage?: { prompt: number; completion: number }): string {
+export function sseStream(
+  model: string,
+  words: string[],
+  usage?: { prompt: number; completion: number },
+): string {
   const events = words.map(
     (w) =>
       `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta: { content: w } }], usage: null })}\n\n`,
   );
   if (usage) {
-    const u = { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion };
-    events.push(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [], usage: u })}\n\n`);
+    const u = {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+    };
+    events.push(
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model, choices: [], usage: u })}\n\n`,
+    );
   }
   events.push('data: [DONE]\n\n');
   return events.join('');

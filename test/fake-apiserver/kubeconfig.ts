@@ -14,7 +14,15 @@ export function writeKubeconfig(
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'fake', cluster: { server: serverUrl } }],
+    // The fake speaks plain HTTP (loopback); @kubernetes/client-node refuses an http:// server
+    // unless TLS verification is explicitly off ("HTTP protocol is not allowed when
+    // skipTLSVerify is not set or false"), which is what this flag says.
+    clusters: [
+      {
+        name: 'fake',
+        cluster: { server: serverUrl, 'insecure-skip-tls-verify': serverUrl.startsWith('http:') },
+      },
+    ],
     users: [{ name: 'fake', user: { token: 'fake-token' } }],
     contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'default' } }],
     'current-context': 'fake',

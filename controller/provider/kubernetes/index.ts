@@ -1,7 +1,7 @@
 // The Kubernetes provider's public surface: connection loading, the informer-based provider,
-// status writing and leader election. See provider.ts for how events become snapshots.
-export { KubeConfig, type ClusterConnection } from './kubeconfig';
-export { KubeApiError, KubeClient, resourcePath } from './client';
+// status writing and leader election, all on @kubernetes/client-node. See provider.ts for how
+// events become snapshots.
+export { KubeConfig, requireLoaded } from './kubeconfig';
 export {
   startKubernetesProvider,
   SECRET_TYPES,

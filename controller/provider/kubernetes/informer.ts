@@ -1,43 +1,88 @@
-// One informer: list, then watch from the list's resourceVersion, keeping a local copy of one
-// kind (in one namespace, optionally behind a field selector). A watch the server ends is
-// resumed from the last seen resourceVersion (bookmarks keep it fresh); 410 Gone means our
-// resourceVersion was compacted away, so we re-list. Any other error is thrown for the
-// supervisor to restart us; the local copy survives the restart, so nothing is lost.
-import { setTimeout as sleep } from 'node:timers/promises';
+// One informer: @kubernetes/client-node's ListWatch keeps a local copy of one kind (in one
+// namespace, optionally behind a field selector): list, then watch from the list's
+// resourceVersion; a watch the server ends is resumed from the last seen resourceVersion; a 410
+// Gone (as an HTTP status or as an ERROR event before the stream ends) makes it re-list, and the
+// re-list reports deletes it missed. Checked against the library's cache.js / watch.js; what we
+// add, and why:
+// - Any other error makes ListWatch call its error callbacks and stop for good. We turn that
+//   into a failed run, so our supervisor restarts it (start() again) with backoff; the local
+//   copy and resourceVersion survive, so the restart resumes without a re-list and loses nothing.
+// - ListWatch asks for neither bookmarks nor a server-side timeout; GatedWatch adds both, so the
+//   resourceVersion stays fresh (fewer 410 re-lists) and every watch ends in bounded time.
+// - ListWatch reconnects at once, forever, when a server (or proxy) keeps ending watches
+//   immediately; GatedWatch fails the run instead after a few such ends, so the supervisor backs off.
+// - stop() does not cancel a list in flight: ListWatch would open a watch after it. GatedWatch
+//   refuses to open one once the run is over.
 import type { KindInfo } from '../../api';
-import { KubeApiError, resourcePath, type KubeClient, type WatchEvent } from './client';
+import { describeError, k8s, type ClientNode } from './k8s';
+import type { KubeConfig } from './kubeconfig';
+import { makeLister, resourcePath, type KubeObject } from './lister';
 
-export type KubeObject = Record<string, unknown> & {
-  metadata: { name: string; namespace?: string; resourceVersion?: string; [key: string]: unknown };
-};
+export type { KubeObject } from './lister';
 
 export interface InformerOptions {
-  client: KubeClient;
+  kubeConfig: KubeConfig;
   kind: string;
   info: KindInfo;
   namespace?: string;
   fieldSelector?: string;
   /** Called after every change to the local copy (the provider marks the world dirty). */
   onChange: () => void;
-  /** Server-side watch timeout; the informer resumes afterwards (real servers cap at ~30-60 min). */
+  /** Server-side watch timeout; the watch resumes afterwards (real servers cap at ~30-60 min). */
   watchTimeoutSeconds?: number;
+  /** A watch that ends within this long of its start, with no event, counts as ended at once. */
+  quickEndMs?: number;
 }
+
+type WatchCallback = Parameters<ClientNode.Watch['watch']>[2];
+type WatchDone = Parameters<ClientNode.Watch['watch']>[3];
+const QUICK_END_MS = 1000; // default
+const MAX_QUICK_ENDS = 3;
 
 export class Informer {
   readonly name: string;
-  private readonly objects = new Map<string, KubeObject>();
-  private resourceVersion = '';
-  private eventCount = 0;
+  private readonly listWatch: ClientNode.ListWatch<KubeObject>;
   private syncedOnce = false;
   private readonly syncWaiters: (() => void)[] = [];
+  /** The current run: where errors go, and whether new watches may open. */
+  private current: { fail: (err: unknown) => void; healthy: () => void } | undefined;
+  private listed = false;
+  private lastWatchAt = 0;
+  private eventsSinceWatch = 0;
+  private quickEnds = 0;
 
   constructor(private readonly options: InformerOptions) {
-    this.name = [options.kind, options.namespace ?? '*', options.fieldSelector].filter(Boolean).join('/');
+    const { kubeConfig, kind, info, namespace, fieldSelector } = options;
+    this.name = [kind, namespace ?? '*', fieldSelector].filter(Boolean).join('/');
+    const list = makeLister(kubeConfig, kind, info, namespace, fieldSelector);
+    const listFn = async (): Promise<ClientNode.KubernetesListObject<KubeObject>> => {
+      const result = await list();
+      result.items = result.items.filter((o) => this.normalize(o));
+      this.listed = true;
+      return result;
+    };
+    this.listWatch = new k8s.ListWatch<KubeObject>(
+      resourcePath(info, namespace),
+      new GatedWatch(kubeConfig, this),
+      listFn,
+      false,
+      undefined,
+      fieldSelector,
+    );
+    const changed = (obj: KubeObject): void => {
+      this.normalize(obj); // watch events arrive raw; the stored object is this one
+      options.onChange();
+    };
+    this.listWatch.on(k8s.ADD, changed);
+    this.listWatch.on(k8s.UPDATE, changed);
+    this.listWatch.on(k8s.DELETE, () => options.onChange());
+    this.listWatch.on(k8s.ERROR, (err) => this.current?.fail(err));
   }
 
   /** The current objects, in key order so snapshots are deterministic. */
   list(): KubeObject[] {
-    return [...this.objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+    const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    return [...this.listWatch.list()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   get synced(): boolean {
@@ -48,109 +93,104 @@ export class Informer {
     return this.syncedOnce ? Promise.resolve() : new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
-  /** Runs until `signal` aborts (returns) or something fails (throws). */
-  async run(signal: AbortSignal, healthy: () => void): Promise<void> {
-    const { client, info, namespace, fieldSelector } = this.options;
-    const path = resourcePath(info, namespace);
-    let quickEnds = 0;
-    while (!signal.aborted) {
-      try {
-        // Health (which resets the supervisor's backoff) is a list or an event, not a mere
-        // attempt: a watch that fails at once every time must keep backing off.
-        if (!this.resourceVersion) {
-          await this.relist(path, signal);
-          healthy();
-        }
-        const started = Date.now();
-        const eventsBefore = this.eventCount;
-        await client.watch(
-          path,
-          {
-            resourceVersion: this.resourceVersion,
-            allowWatchBookmarks: true,
-            fieldSelector,
-            timeoutSeconds: this.options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
-          },
-          (event) => {
-            this.apply(event);
-            healthy();
-          },
-          signal,
-        );
-        // A server (or proxy) that keeps ending watches at once must not make us spin.
-        quickEnds = Date.now() - started < 1000 && this.eventCount === eventsBefore ? quickEnds + 1 : 0;
-        if (quickEnds > 1) await sleep(Math.min(30_000, 100 * 2 ** quickEnds), undefined, { signal });
-      } catch (err) {
-        if (signal.aborted) return;
-        if (!(err instanceof KubeApiError && err.status === 410)) throw err;
-        this.resourceVersion = ''; // expired: the next pass re-lists
+  /** Runs until `signal` aborts (resolves) or the ListWatch fails (rejects). */
+  run(signal: AbortSignal, healthy: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const finish = (err?: unknown): void => {
+        if (!this.current) return;
+        this.current = undefined;
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) resolve();
+        else reject(new Error(`${this.name}: ${describeError(err)}`));
+      };
+      const onAbort = (): void => {
+        finish();
+        void this.listWatch.stop(); // aborts the open watch; its AbortError reaches no run
+      };
+      if (signal.aborted) return resolve();
+      this.current = { fail: finish, healthy };
+      signal.addEventListener('abort', onAbort);
+      this.quickEnds = 0;
+      this.listWatch.start().catch(finish);
+    });
+  }
+
+  /** Called by GatedWatch before every watch: undefined to go ahead, or why not to. */
+  beforeWatch(): Error | 'stopped' | undefined {
+    const run = this.current;
+    if (!run) return 'stopped';
+    const now = Date.now();
+    if (this.listed) {
+      this.listed = false;
+      this.quickEnds = 0;
+      run.healthy(); // a list is progress: resets the supervisor's backoff
+      if (!this.syncedOnce) {
+        this.syncedOnce = true;
+        for (const resolve of this.syncWaiters.splice(0)) resolve();
       }
-    }
+    } else if (
+      now - this.lastWatchAt < (this.options.quickEndMs ?? QUICK_END_MS) &&
+      this.eventsSinceWatch === 0
+    ) {
+      if (++this.quickEnds >= MAX_QUICK_ENDS)
+        return new Error(`watch ${this.name}: the server ended ${this.quickEnds} watches at once`);
+    } else this.quickEnds = 0;
+    this.lastWatchAt = now;
+    this.eventsSinceWatch = 0;
+    return undefined;
   }
 
-  private async relist(path: string, signal: AbortSignal): Promise<void> {
-    const list = await this.options.client.request<{
-      metadata?: { resourceVersion?: string };
-      items?: unknown[];
-    }>('GET', path, { query: { fieldSelector: this.options.fieldSelector }, signal });
-    const fresh = new Map<string, KubeObject>();
-    for (const raw of list.items ?? []) {
-      const obj = this.normalize(raw);
-      if (obj) fresh.set(keyOf(obj), obj);
-    }
-    let changed = fresh.size !== this.objects.size;
-    for (const [key, obj] of fresh)
-      if (this.objects.get(key)?.metadata.resourceVersion !== obj.metadata.resourceVersion) changed = true;
-    this.objects.clear();
-    for (const [key, obj] of fresh) this.objects.set(key, obj);
-    this.resourceVersion = list.metadata?.resourceVersion ?? '';
-    if (!this.syncedOnce) {
-      this.syncedOnce = true;
-      for (const resolve of this.syncWaiters.splice(0)) resolve();
-    }
-    if (changed) this.options.onChange();
+  onWatchEvent(): void {
+    this.eventsSinceWatch++;
+    this.current?.healthy();
   }
 
-  private apply(event: WatchEvent): void {
-    this.eventCount++;
-    if (event.type === 'ERROR') {
-      const status = event.object as { code?: unknown; reason?: unknown; message?: unknown };
-      const code = typeof status.code === 'number' ? status.code : 500;
-      throw new KubeApiError(
-        code,
-        String(status.reason ?? 'Unknown'),
-        `watch ${this.name}: ${String(status.message)}`,
-      );
-    }
-    const rv = (event.object.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
-    if (event.type !== 'BOOKMARK') {
-      const obj = this.normalize(event.object);
-      if (obj) {
-        const key = keyOf(obj);
-        if (event.type === 'DELETED') {
-          if (this.objects.delete(key)) this.options.onChange();
-        } else if (this.objects.get(key)?.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-          this.objects.set(key, obj);
-          this.options.onChange();
-        }
-      }
-    }
-    if (typeof rv === 'string' && rv) this.resourceVersion = rv;
+  get watchTimeoutSeconds(): number {
+    return this.options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
   }
 
-  /** List items of built-in kinds come without kind/apiVersion; managedFields is large and unused. */
-  private normalize(raw: unknown): KubeObject | undefined {
-    if (typeof raw !== 'object' || raw === null) return undefined;
-    const obj = raw as KubeObject;
-    if (typeof obj.metadata?.name !== 'string') return undefined;
+  /** Built-in kinds come without kind/apiVersion in a list; managedFields is large and unused. */
+  private normalize(obj: KubeObject): boolean {
+    if (typeof obj.metadata?.name !== 'string') return false;
     const { info, kind } = this.options;
     obj.kind = kind;
     obj.apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
     delete obj.metadata.managedFields;
-    return obj;
+    return true;
   }
 }
 
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+/** The library's Watch, plus bookmarks, a server-side timeout and the gate described above. */
+class GatedWatch extends k8s.Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly informer: Informer,
+  ) {
+    super(config);
+  }
+
+  override async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    callback: WatchCallback,
+    done: WatchDone,
+  ): Promise<AbortController> {
+    const verdict = this.informer.beforeWatch();
+    if (verdict !== undefined) {
+      const aborted = new AbortController();
+      aborted.abort();
+      if (verdict instanceof Error) done(verdict);
+      return aborted;
+    }
+    const params = { ...query, allowWatchBookmarks: true, timeoutSeconds: this.informer.watchTimeoutSeconds };
+    return super.watch(
+      path,
+      params,
+      (phase, obj, raw) => {
+        this.informer.onWatchEvent();
+        callback(phase, obj, raw);
+      },
+      done,
+    );
+  }
 }

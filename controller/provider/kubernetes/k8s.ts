@@ -14,3 +14,22 @@ export function statusOf(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
+
+/** A short message for logs: the ApiException's own message carries whole response headers. */
+export function describeError(err: unknown): string {
+  if (err instanceof k8s.ApiException) {
+    let body: unknown = err.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        // Not a Status body (a proxy in between, say): keep the text.
+      }
+    }
+    const message = (body as { message?: unknown } | null)?.message;
+    return `HTTP ${err.code}: ${typeof message === 'string' ? message : String(body).slice(0, 300)}`;
+  }
+  const status = statusOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return status === undefined ? message : `HTTP ${status}: ${message}`;
+}

@@ -5,8 +5,8 @@
 // steps down when it could not renew for renewDeadlineMs, and releases the Lease on close so a
 // successor takes over at once.
 import type { Logger } from '../../../lib/log';
-import { KubeApiError, KubeClient, resourcePath } from './client';
-import type { KubeConfig } from './kubeconfig';
+import { describeError, k8s, statusOf, type ClientNode } from './k8s';
+import { requireLoaded, type KubeConfig } from './kubeconfig';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -27,25 +27,12 @@ export interface LeaderElection {
   isLeader(): boolean;
 }
 
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-interface Lease {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
-  spec?: LeaseSpec;
-}
-
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' };
+type Lease = ClientNode.V1Lease;
+type LeaseSpec = ClientNode.V1LeaseSpec;
 
 /** MicroTime: RFC 3339 with microseconds, as the API server stores Lease times. */
-function microTime(date = new Date()): string {
-  return date.toISOString().replace(/Z$/, '000Z');
+function microTime(date = new Date()): ClientNode.V1MicroTime {
+  return new k8s.V1MicroTime(date.getTime());
 }
 
 export function startLeaderElection(options: LeaderElectionOptions): LeaderElection {
@@ -54,9 +41,8 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   const renewDeadlineMs = options.renewDeadlineMs ?? Math.round((leaseDurationMs * 2) / 3);
   if (!(renewMs < renewDeadlineMs && renewDeadlineMs <= leaseDurationMs))
     throw new Error('leader election: need renewMs < renewDeadlineMs <= leaseDurationMs');
-  const client = new KubeClient(options.kubeConfig);
-  const path = resourcePath(LEASES, options.namespace, options.name);
-  const collection = resourcePath(LEASES, options.namespace);
+  const api = requireLoaded(options.kubeConfig).makeApiClient(k8s.CoordinationV1Api);
+  const { name, namespace } = options;
   const me = options.identity;
   let leading = false;
   let lastRenew = 0;
@@ -81,16 +67,16 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     const now = new Date();
     let lease: Lease;
     try {
-      lease = await client.request<Lease>('GET', path);
+      lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      if (statusOf(err) !== 404) throw err;
       const body: Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: options.name, namespace: options.namespace },
+        metadata: { name, namespace },
         spec: spec(undefined, now),
       };
-      await client.request('POST', collection, { body });
+      await api.createNamespacedLease({ namespace, body });
       return true;
     }
     const record = JSON.stringify(lease.spec ?? {});
@@ -99,7 +85,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     const durationMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
     const expired = !holder || Date.now() >= observed.at + durationMs;
     if (holder !== me && !expired) return false;
-    await client.request('PUT', path, { body: { ...lease, spec: spec(lease.spec, now) } });
+    await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: spec(lease.spec, now) } });
     return true;
   };
 
@@ -107,7 +93,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     if (value === leading) return;
     leading = value;
     options.logger?.info(
-      { lease: `${options.namespace}/${options.name}`, identity: me },
+      { lease: `${namespace}/${name}`, identity: me },
       value ? 'acquired leadership' : 'lost leadership',
     );
     (value ? options.onStartedLeading : options.onStoppedLeading)?.();
@@ -121,8 +107,8 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       } else setLeading(false);
     } catch (err) {
       // 409: another candidate wrote first; anything else: the API server is unreachable.
-      if (!(err instanceof KubeApiError && err.status === 409))
-        options.logger?.warn({ err: String(err) }, 'leader election: lease update failed');
+      if (statusOf(err) !== 409)
+        options.logger?.warn({ err: describeError(err) }, 'leader election: lease update failed');
       if (leading && Date.now() - lastRenew >= renewDeadlineMs) setLeading(false);
     }
   };
@@ -145,20 +131,21 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       if (leading) {
         try {
           // Release: an empty holder lets the next candidate take over without waiting out the lease.
-          const lease = await client.request<Lease>('GET', path);
+          const lease = await api.readNamespacedLease({ name, namespace });
           if (lease.spec?.holderIdentity === me)
-            await client.request('PUT', path, {
+            await api.replaceNamespacedLease({
+              name,
+              namespace,
               body: {
                 ...lease,
                 spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime() },
               },
             });
         } catch (err) {
-          options.logger?.warn({ err: String(err) }, 'leader election: could not release the lease');
+          options.logger?.warn({ err: describeError(err) }, 'leader election: could not release the lease');
         }
         setLeading(false);
       }
-      client.close();
     },
   };
 }

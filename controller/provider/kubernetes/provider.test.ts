@@ -19,14 +19,21 @@ let fake: FakeApiServer;
 let provider: KubernetesProvider | undefined;
 let snapshots: Resources[] = [];
 const last = (): Resources | undefined => snapshots.at(-1);
+// client-node spells the watch flag `watch=true`; the API server also accepts `watch=1`.
+const isWatch = (r: { query: Record<string, string> }): boolean =>
+  r.query.watch === 'true' || r.query.watch === '1';
 const names = (items: { metadata: { name: string } }[] | undefined): string[] =>
   (items ?? []).map((i) => i.metadata.name).sort();
 
-function start(options: { namespaces?: string[] } = {}): KubernetesProvider {
+function loadedConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(writeKubeconfig(fake.url));
+  return kubeConfig;
+}
+
+function start(options: { namespaces?: string[] } = {}): KubernetesProvider {
   provider = startKubernetesProvider({
-    kubeConfig,
+    kubeConfig: loadedConfig(),
     logger,
     debounceMs: 50,
     minBackoffMs: 20,
@@ -127,11 +134,11 @@ void describe('Kubernetes provider', () => {
       () => names(last()?.services).includes('while-closed'),
       'event made while the watch was down',
     );
-    const servicesWatches = fake.requests.filter(
-      (r) => r.path === '/api/v1/services' && r.query.watch === '1',
-    );
+    const servicesWatches = fake.requests.filter((r) => r.path === '/api/v1/services' && isWatch(r));
     assert.equal(servicesWatches.length, 2);
     assert.ok(servicesWatches.every((r) => (r.query.resourceVersion ?? '') !== ''));
+    // Bookmarks keep the resourceVersion fresh; the server-side timeout bounds every watch.
+    assert.ok(servicesWatches.every((r) => r.query.allowWatchBookmarks === 'true' && r.query.timeoutSeconds));
     assert.equal(fake.requests.filter((r) => r.query.watch === undefined).length, listsBefore, 'no re-list');
   });
 
@@ -160,6 +167,39 @@ void describe('Kubernetes provider', () => {
     fake.closeWatches();
     fake.store.create(KINDS.Service, 'team-a', service('after-crash'));
     await until(() => names(last()?.services).includes('after-crash'), 'caught up after the restart');
+  });
+
+  void it('hands a server that keeps ending watches at once to the supervisor, then resumes', async () => {
+    // ListWatch alone would reconnect in a tight loop forever; ours fails the run after three
+    // watches that ended before any event, so the supervisor's backoff applies.
+    provider = startKubernetesProvider({
+      kubeConfig: loadedConfig(),
+      logger,
+      debounceMs: 50,
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+      quickWatchEndMs: 60_000,
+      onChange: (resources) => {
+        snapshots.push(resources);
+      },
+    });
+    await provider.synced;
+    const closer = setInterval(() => fake.closeWatches(), 5);
+    try {
+      await until(
+        () =>
+          logLines.some(
+            (l) => l.includes('informer failed; restarting') && l.includes('ended 3 watches at once'),
+          ),
+        'the run fails after three immediate ends',
+      );
+    } finally {
+      clearInterval(closer);
+    }
+    fake.store.create(KINDS.Service, 'team-a', service('after-flapping'));
+    await until(() => names(last()?.services).includes('after-flapping'), 'resumed after the backoff');
+    const lists = fake.requests.filter((r) => r.path === '/api/v1/services' && r.query.watch === undefined);
+    assert.equal(lists.length, 1, 'the restart resumed from its resourceVersion, no re-list');
   });
 
   void it('watches only the namespaces it is given', async () => {

@@ -2,12 +2,12 @@
 // controller is limited to some), every event marks the world dirty, and one debounced pass
 // builds a whole Resources snapshot for onChange. Nothing is delivered before every informer
 // has listed once, so the translator never sees a half-loaded world and removes routes.
+import { setMaxListeners } from 'node:events';
 import { KINDS, type Kind, type KindInfo } from '../../api';
 import type { Logger } from '../../../lib/log';
 import { addObject, emptyResources, type Resources } from '../resources';
-import { KubeClient } from './client';
 import { Informer } from './informer';
-import type { KubeConfig } from './kubeconfig';
+import { requireLoaded, type KubeConfig } from './kubeconfig';
 import { supervise } from './supervisor';
 
 /**
@@ -27,6 +27,8 @@ export interface KubernetesProviderOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   watchTimeoutSeconds?: number;
+  /** How soon after its start a watch's end counts as "at once" (see informer.ts). */
+  quickWatchEndMs?: number;
 }
 
 export interface KubernetesProvider {
@@ -37,7 +39,7 @@ export interface KubernetesProvider {
 
 export function startKubernetesProvider(options: KubernetesProviderOptions): KubernetesProvider {
   const { logger, debounceMs = 100 } = options;
-  const client = new KubeClient(options.kubeConfig);
+  const kubeConfig = requireLoaded(options.kubeConfig);
   const abort = new AbortController();
   const namespaces = options.namespaces && options.namespaces.length > 0 ? options.namespaces : [undefined];
   const informers: Informer[] = [];
@@ -76,16 +78,19 @@ export function startKubernetesProvider(options: KubernetesProviderOptions): Kub
       for (const fieldSelector of selectors)
         informers.push(
           new Informer({
-            client,
+            kubeConfig,
             kind,
             info,
             namespace,
             fieldSelector,
             onChange: markDirty,
             watchTimeoutSeconds: options.watchTimeoutSeconds,
+            quickEndMs: options.quickWatchEndMs,
           }),
         );
   }
+  // Each informer's run and its supervisor's backoff sleep listen on the one abort signal.
+  setMaxListeners(informers.length * 2 + 10, abort.signal);
   for (const informer of informers)
     void supervise((signal, healthy) => informer.run(signal, healthy), {
       name: informer.name,
@@ -115,7 +120,6 @@ export function startKubernetesProvider(options: KubernetesProviderOptions): Kub
       abort.abort();
       clearTimeout(timer);
       timer = undefined;
-      client.close();
     },
   };
 }

@@ -5,8 +5,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { KINDS, type Kind } from '../../api';
 import type { Logger } from '../../../lib/log';
-import { KubeApiError, KubeClient, resourcePath } from './client';
-import type { KubeConfig } from './kubeconfig';
+import { describeError, k8s, statusOf, type ClientNode } from './k8s';
+import { requireLoaded, type KubeConfig } from './kubeconfig';
 
 export interface StatusUpdate {
   kind: Kind;
@@ -35,11 +35,12 @@ export interface StatusWriteResult {
 type Obj = { metadata: { resourceVersion?: string }; status?: unknown };
 
 export class StatusWriter {
-  private readonly client: KubeClient;
+  private readonly api: ClientNode.CustomObjectsApi;
   private isLeader: () => boolean;
 
   constructor(private readonly options: StatusWriterOptions) {
-    this.client = new KubeClient(options.kubeConfig);
+    // Every kind with status is a custom resource (Gateway API, Tollgate's CRDs).
+    this.api = requireLoaded(options.kubeConfig).makeApiClient(k8s.CustomObjectsApi);
     this.isLeader = options.isLeader ?? (() => true);
   }
 
@@ -60,36 +61,46 @@ export class StatusWriter {
     return result;
   }
 
-  close(): void {
-    this.client.close();
-  }
+  /** Nothing to release: the library's requests hold no long-lived resources. Kept for callers. */
+  close(): void {}
 
   private async writeOne(update: StatusUpdate): Promise<keyof StatusWriteResult> {
     const info = KINDS[update.kind];
     if (!info.hasStatus) return 'skipped';
-    const path = resourcePath(info, info.namespaced ? update.namespace : undefined, update.name);
+    const { group, version, plural } = info;
+    const namespace = info.namespaced ? update.namespace : undefined;
+    const target = { group, version, plural, name: update.name };
+    const read = async (): Promise<Obj> =>
+      (namespace === undefined
+        ? await this.api.getClusterCustomObject(target)
+        : await this.api.getNamespacedCustomObject({ ...target, namespace })) as Obj;
+    const replace = async (body: unknown): Promise<void> => {
+      if (namespace === undefined) await this.api.replaceClusterCustomObjectStatus({ ...target, body });
+      else await this.api.replaceNamespacedCustomObjectStatus({ ...target, namespace, body });
+    };
     const attempts = 1 + (this.options.maxConflictRetries ?? 5);
     try {
+      if (info.namespaced && !namespace) throw new Error(`${update.kind} ${update.name}: no namespace`);
       for (let attempt = 1; attempt <= attempts; attempt++) {
         if (!this.isLeader()) return 'skipped';
-        const current = await this.client.request<Obj>('GET', path);
+        const current = await read();
         // JSON round trip: drops undefined fields the server would never store.
         const wanted: unknown = JSON.parse(JSON.stringify(update.status ?? null));
         if (isDeepStrictEqual(current.status ?? null, wanted)) return 'unchanged';
         if (!this.isLeader()) return 'skipped';
         try {
           // PUT carries the resourceVersion we read: a concurrent change is a 409, not lost.
-          await this.client.request('PUT', `${path}/status`, { body: { ...current, status: wanted } });
+          await replace({ ...current, status: wanted });
           return 'written';
         } catch (err) {
-          if (!(err instanceof KubeApiError && err.status === 409) || attempt === attempts) throw err;
+          if (statusOf(err) !== 409 || attempt === attempts) throw err;
         }
       }
       return 'failed';
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return 'skipped';
+      if (statusOf(err) === 404) return 'skipped';
       this.options.logger.warn(
-        { kind: update.kind, namespace: update.namespace, name: update.name, err: String(err) },
+        { kind: update.kind, namespace: update.namespace, name: update.name, err: describeError(err) },
         'status write failed',
       );
       return 'failed';

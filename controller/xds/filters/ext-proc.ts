@@ -40,7 +40,12 @@ function externalProcessor(phase: Phase, gatewayKey: string, extproc: ExtprocTar
     allow_mode_override: true,
   };
   // The upstream level learns which backend the load balancer picked from the host metadata.
-  if (phase === 'upstream') config.request_attributes = [UPSTREAM_HOST_METADATA_ATTRIBUTE];
+  if (phase === 'upstream') {
+    config.request_attributes = [UPSTREAM_HOST_METADATA_ATTRIBUTE];
+    // Each backend has its own host: extproc rewrites :authority/host per attempt, which Envoy's
+    // default mutation rules forbid (host, :authority, :scheme, :method); x-envoy-* stays locked.
+    config.mutation_rules = { allow_all_routing: { value: true } };
+  }
   return anyOf(TYPED.extProc, config);
 }
 

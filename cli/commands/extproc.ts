@@ -1,0 +1,67 @@
+// `tollgate extproc`: the ext_proc gRPC service Envoy calls. Its config comes either from a
+// static file (--config) or from the controller's ADS server (--xds); the admin server serves
+// /metrics, /healthz and /readyz. SIGINT/SIGTERM stop intake, let open streams finish, then exit.
+import { parseFlags, stringFlag } from '../args';
+import { createLogger } from '../../lib/log';
+import { startAdminServer } from '../../extproc/admin';
+import { loadProcessorConfigFile, subscribeProcessorConfig } from '../../extproc/config/client';
+import { EXTPROC_NODE_CLUSTER } from '../../extproc/config/schema';
+import { ConfigStore } from '../../extproc/config/store';
+import { ExtprocServer } from '../../extproc/server';
+
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, {
+    listen: { type: 'string', default: 'tcp:127.0.0.1:50051' },
+    'admin-port': { type: 'string', default: '9102' },
+    'admin-host': { type: 'string', default: '127.0.0.1' },
+    config: { type: 'string' },
+    xds: { type: 'string' },
+    'node-id': { type: 'string' },
+  });
+  const configFile = stringFlag(flags, 'config');
+  const xds = stringFlag(flags, 'xds');
+  if ((configFile === undefined) === (xds === undefined)) {
+    throw new Error('give exactly one of --config FILE or --xds HOST:PORT');
+  }
+  const adminPort = Number(stringFlag(flags, 'admin-port'));
+  if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535) {
+    throw new Error(`--admin-port must be a port number, got ${stringFlag(flags, 'admin-port')}`);
+  }
+  const logger = createLogger('extproc');
+  const store = new ConfigStore();
+  const server = new ExtprocServer({ store, logger });
+  store.onChange((config) => {
+    server.metrics.setConfigVersion(config.version);
+    logger.info({ version: config.version, routes: Object.keys(config.routes).length }, 'config in use');
+  });
+
+  let subscription: { close(): void } | undefined;
+  if (configFile !== undefined) store.set(loadProcessorConfigFile(configFile));
+  else if (xds !== undefined) {
+    subscription = subscribeProcessorConfig({
+      target: xds,
+      nodeId: stringFlag(flags, 'node-id') ?? `extproc-${process.pid}`,
+      onConfig: (config) => store.set(config),
+      logger,
+    });
+  }
+
+  const address = await server.listen(stringFlag(flags, 'listen') ?? 'tcp:127.0.0.1:50051');
+  const admin = await startAdminServer({
+    host: stringFlag(flags, 'admin-host'),
+    port: adminPort,
+    store,
+    metrics: server.metrics,
+  });
+  logger.info({ address, adminPort: admin.port, nodeCluster: EXTPROC_NODE_CLUSTER }, 'extproc serving');
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info({ openStreams: server.activeStreams }, 'draining');
+  subscription?.close();
+  await server.close(10_000);
+  await admin.close();
+  return 0;
+}

@@ -1,0 +1,117 @@
+// Conformance of the controller's xDS with the local data plane: every resource rendered from
+// every xDS golden, every translator golden (translate() -> toXds()) and examples/quickstart is
+// encoded, decoded (what the ADS client hands over) and must be accepted by the data plane's
+// converters. The renderer and the data plane were written apart; this is the test that fails
+// when they drift. A case the data plane may reject is listed in EXPECTED_REJECTIONS with why.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import YAML from 'yaml';
+import { decodeMessage, encodeMessage } from '../../lib/protos';
+import type { ExtprocTarget, IR } from '../../controller/ir/types';
+import { loadResources } from '../../controller/provider/files';
+import { addObject, emptyResources } from '../../controller/provider/resources';
+import { translate } from '../../controller/translate';
+import { goldenInputs } from '../../controller/xds/golden-render';
+import {
+  CLUSTER_TYPE_URL,
+  ENDPOINT_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_TYPE_URL,
+  SECRET_TYPE_URL,
+  toXds,
+} from '../../controller/xds';
+import { convertCluster } from '../../dataplane/config/cluster';
+import { convertLoadAssignment } from '../../dataplane/config/endpoint';
+import { convertListener } from '../../dataplane/config/listener';
+import { convertRouteTable } from '../../dataplane/config/route';
+import { convertSecret } from '../../dataplane/config/secret';
+import { repoRoot } from '../golden';
+
+/**
+ * "<case> <gateway> <resource name>" -> why the data plane may reject it. Empty today: every
+ * rendered resource must be accepted. An entry that stops being rejected fails the test too,
+ * so the list cannot go stale.
+ */
+const EXPECTED_REJECTIONS: Record<string, string> = {};
+
+const EXTPROC: ExtprocTarget = { kind: 'tcp', address: '127.0.0.1', port: 9002, messageTimeoutMs: 2000 };
+const NOW = '2026-01-01T00:00:00.000Z';
+
+const CONVERTERS: Record<string, (msg: Record<string, unknown>) => unknown> = {
+  [LISTENER_TYPE_URL]: convertListener,
+  [ROUTE_TYPE_URL]: convertRouteTable,
+  [CLUSTER_TYPE_URL]: convertCluster,
+  [ENDPOINT_TYPE_URL]: (msg) => convertLoadAssignment(msg),
+  [SECRET_TYPE_URL]: convertSecret,
+};
+
+/** Every IR the controller can produce from our test inputs, by case label. */
+function cases(): Map<string, IR> {
+  const root = repoRoot();
+  const out = new Map<string, IR>();
+  for (const [name, ir] of goldenInputs(path.join(root, 'controller/xds/testdata'))) {
+    // invalid-* goldens break invariants on purpose: toXds refuses them, nothing is served.
+    if (!name.startsWith('invalid-')) out.set(`xds/${name}`, ir);
+  }
+  const translateDir = path.join(root, 'controller/translate/testdata');
+  for (const file of fs.readdirSync(translateDir).sort()) {
+    if (!file.endsWith('.in.yaml')) continue;
+    const resources = emptyResources();
+    for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(translateDir, file), 'utf8'))) {
+      const value = doc.toJS() as unknown;
+      if (value !== null && value !== undefined) addObject(resources, value);
+    }
+    out.set(`translate/${file.replace(/\.in\.yaml$/, '')}`, translate(resources, { extproc: EXTPROC, now: NOW }).ir);
+  }
+  const quickstart = loadResources(path.join(root, 'examples/quickstart'));
+  assert.deepEqual(quickstart.errors, [], 'examples/quickstart loads without errors');
+  out.set('examples/quickstart', translate(quickstart.resources, { extproc: EXTPROC, now: NOW }).ir);
+  return out;
+}
+
+const all = cases();
+
+void test('conformance covers the xds goldens, the translator goldens and the quickstart', () => {
+  const labels = [...all.keys()];
+  assert.ok(labels.some((l) => l.startsWith('xds/')));
+  assert.ok(labels.some((l) => l.startsWith('translate/')));
+  assert.ok(labels.includes('examples/quickstart'));
+});
+
+const seenExpected = new Set<string>();
+
+for (const [label, ir] of all) {
+  void test(`data plane accepts every resource of ${label}`, () => {
+    const problems: string[] = [];
+    for (const [gateway, resources] of toXds(ir)) {
+      for (const list of Object.values(resources)) {
+        for (const { name, typeUrl, resource } of list) {
+          const convert = CONVERTERS[typeUrl];
+          assert.ok(convert, `no data plane converter for ${typeUrl}`);
+          // What the data plane receives: the resource after the wire, as the ADS client decodes it.
+          const decoded = decodeMessage(typeUrl, encodeMessage(typeUrl, resource));
+          const key = `${label} ${gateway} ${name}`;
+          const expected = EXPECTED_REJECTIONS[key];
+          let error: string | undefined;
+          try {
+            convert(decoded);
+          } catch (err) {
+            error = (err as Error).message;
+          }
+          if (expected !== undefined) {
+            seenExpected.add(key);
+            if (error === undefined) problems.push(`${key}: listed as rejected (${expected}) but accepted`);
+          } else if (error !== undefined) problems.push(`${key}: ${error}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, [], 'renderer and data plane disagree');
+  });
+}
+
+void test('every expected rejection names a resource that is rendered', () => {
+  for (const key of Object.keys(EXPECTED_REJECTIONS))
+    assert.ok(seenExpected.has(key), `EXPECTED_REJECTIONS has a stale entry: ${key}`);
+});
