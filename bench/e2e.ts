@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const rates = (valueOf(args, '--rates') ?? '50,100,200').split(',').map(Number);
   const seconds = Number(valueOf(args, '--seconds') ?? '10');
   const mock = await startMockLlm({ name: 'bench', host: '127.0.0.1' });
-  const tollgate = await startLocalTollgate('quickstart', { gatewayPort: 8080, upstreamPorts: { 9101: mock.port, 9102: mock.port } });
+  const tollgate = await startLocalTollgate('quickstart', {
+    gatewayPort: 8080,
+    upstreamPorts: { 9101: mock.port, 9102: mock.port },
+  });
   mock.requests.length = 0;
   const gateway = `${tollgate.baseURL}/chat/completions`;
   const direct = `${mock.url}/v1/chat/completions`;
@@ -29,7 +32,10 @@ async function main(): Promise<void> {
   console.log('| mode | offered rps | path | ok/sent | p50 ms | p90 ms | p99 ms | TTFB p50 ms | p50 ratio |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   try {
-    for (const [mode, body] of [['non-streaming', CHAT], ['streaming', CHAT_STREAM]] as const) {
+    for (const [mode, body] of [
+      ['non-streaming', CHAT],
+      ['streaming', CHAT_STREAM],
+    ] as const) {
       for (const rps of rates) {
         const durationMs = seconds * 1000;
         // Warm both paths so JIT and connection setup do not land in the numbers.
@@ -49,7 +55,9 @@ async function main(): Promise<void> {
 }
 
 function row(mode: string, rps: number, path: string, r: LoadResult, ratio: number): void {
-  console.log(`| ${mode} | ${rps} | ${path} | ${r.ok}/${r.sent} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.ttfb.p50} | ${round(ratio)}x |`);
+  console.log(
+    `| ${mode} | ${rps} | ${path} | ${r.ok}/${r.sent} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.ttfb.p50} | ${round(ratio)}x |`,
+  );
 }
 
 function valueOf(args: string[], flag: string): string | undefined {

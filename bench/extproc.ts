@@ -18,6 +18,8 @@ import { ExtprocServer } from '../extproc/server';
 import { createLogger } from '../lib/log';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+/** Offered loads (req/s); 100 shows the unloaded cost next to the goal's 500 and 1000. */
+const RATES = (process.env.BENCH_RATES ?? '100,500,1000').split(',').map(Number);
 const PROMPT = 'The quick brown fox jumps over the lazy dog near the river bank. '.repeat(70); // ~1k tokens
 const WORDS = Array.from({ length: 40 }, (_, i) => `tok${i} `);
 const JSON_RESPONSE = JSON.stringify({
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
     await closedLoop(client, false, 8); // warm-up: JIT, connections
     for (const stream of [false, true]) {
       const kind = stream ? 'stream (42 chunks)' : 'non-stream';
-      for (const rate of [500, 1000]) {
+      for (const rate of RATES) {
         let samples: number[] = [];
         const cost = await withServerCost(
           child,

@@ -45,11 +45,14 @@ export function requireFlag(flags: Flags, name: string): string {
 }
 
 /** Parses "unix:/path" or "host:port" / "tcp:host:port" into an ExtprocTarget-like address. */
-export function parseAddress(value: string): { kind: 'uds'; path: string } | { kind: 'tcp'; address: string; port: number } {
+export function parseAddress(
+  value: string,
+): { kind: 'uds'; path: string } | { kind: 'tcp'; address: string; port: number } {
   if (value.startsWith('unix:')) return { kind: 'uds', path: value.slice(5) };
   const rest = value.startsWith('tcp:') ? value.slice(4) : value;
   const idx = rest.lastIndexOf(':');
   const port = Number(rest.slice(idx + 1));
-  if (idx < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad address ${value}: want host:port or unix:/path`);
+  if (idx < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`bad address ${value}: want host:port or unix:/path`);
   return { kind: 'tcp', address: rest.slice(0, idx) || '127.0.0.1', port };
 }

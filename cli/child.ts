@@ -33,7 +33,10 @@ export class SupervisedChild {
   private start(): void {
     const { command = process.execPath, args, name, logger } = this.options;
     const argv = command === process.execPath ? [CLI_PATH, ...args] : args;
-    const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit'], env: this.options.env ?? process.env });
+    const child = spawn(command, argv, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: this.options.env ?? process.env,
+    });
     this.child = child;
     child.on('error', (err) => logger.error({ err, child: name }, 'could not start child process'));
     child.on('exit', (code, signal) => {

@@ -16,13 +16,25 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  run: { summary: 'run Tollgate locally from a folder of manifests (-f DIR), with optional mock upstreams', run: runCommand.run },
-  controller: { summary: 'the Kubernetes controller: watch resources, serve xDS, write status', run: controller.run },
-  extproc: { summary: 'the ext_proc service Envoy calls (--listen, --admin-port, --config FILE | --xds HOST:PORT)', run: extproc.run },
+  run: {
+    summary: 'run Tollgate locally from a folder of manifests (-f DIR), with optional mock upstreams',
+    run: runCommand.run,
+  },
+  controller: {
+    summary: 'the Kubernetes controller: watch resources, serve xDS, write status',
+    run: controller.run,
+  },
+  extproc: { summary: 'the ext_proc service Envoy calls (--config FILE | --xds ADDR)', run: extproc.run },
   dataplane: { summary: 'the built-in Envoy subset for one Gateway (--ads, --gateway)', run: dataplane.run },
-  translate: { summary: 'print the statuses, extproc config and xDS for a folder of manifests (-f DIR)', run: translate.run },
+  translate: {
+    summary: 'print the statuses, extproc config and xDS for a folder of manifests (-f DIR)',
+    run: translate.run,
+  },
   crds: { summary: 'print (or --out DIR: write) the CRD YAML generated from the zod schemas', run: crds.run },
-  'mock-llm': { summary: 'a fake OpenAI-compatible upstream driven by x-mock-* headers (--port, --name)', run: mockLlm.run },
+  'mock-llm': {
+    summary: 'a fake OpenAI-compatible upstream driven by x-mock-* headers (--port, --name)',
+    run: mockLlm.run,
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

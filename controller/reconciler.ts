@@ -64,8 +64,11 @@ export class Reconciler {
         if (this.options.cache.setSnapshot(gatewayKey, xdsSnapshotFor(resources))) changed.push(gatewayKey);
       }
       const processor = processorConfigResource(ir.processor);
-      const processorSnapshot = new Map([[PROCESSOR_CONFIG_TYPE_URL, new Map([[processor.name, processor.resource]])]]);
-      if (this.options.cache.setSnapshot(EXTPROC_NODE_CLUSTER, processorSnapshot)) changed.push(EXTPROC_NODE_CLUSTER);
+      const processorSnapshot = new Map([
+        [PROCESSOR_CONFIG_TYPE_URL, new Map([[processor.name, processor.resource]])],
+      ]);
+      if (this.options.cache.setSnapshot(EXTPROC_NODE_CLUSTER, processorSnapshot))
+        changed.push(EXTPROC_NODE_CLUSTER);
       // A Gateway that disappeared keeps no listeners: its proxies get an empty snapshot.
       for (const gone of this.knownNodes) {
         if (!nodes.has(gone) && this.options.cache.setSnapshot(gone, new Map())) changed.push(gone);

@@ -2,6 +2,7 @@
 // tests. It subscribes to the controller's ADS as node {id, cluster: gateway key}, applies each
 // warm snapshot (clusters first, then listeners, as Envoy's init manager orders them) and
 // serves HTTP/1.1 per the rendered listeners, routes and clusters. See docs/architecture.md.
+import { closeExtProcClients } from './ext-proc/grpc-stream';
 import type { Logger } from '../lib/log';
 import { AdsClient } from './ads-client';
 import { missingResources, type Snapshot } from './config/snapshot';
@@ -122,6 +123,7 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
       await chain;
       await listeners.close();
       clusters.close();
+      closeExtProcClients();
     },
   };
 }

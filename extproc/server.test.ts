@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigStore } from './config/store';
 import { ExtprocServer } from './server';
+import { tokenizerLoaded } from './tokens/count';
 import { ExtProcClient } from '../test/envoy-harness/ext-proc-client';
 import { exchange, type FakeUpstreamResponse } from '../test/envoy-harness/exchange';
 import {
@@ -306,6 +307,10 @@ describe('extproc server', () => {
       stream.end();
       if (old) x.store.set(old);
     }
+  });
+
+  it('never loads the tokenizer on the thread that answers Envoy', () => {
+    assert.equal(tokenizerLoaded(), false, 'token counting happens in the worker');
   });
 
   it('rejects a stream without a valid phase', async () => {

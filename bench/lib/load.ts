@@ -70,7 +70,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-function once(agent: http.Agent, url: URL, options: LoadOptions): Promise<{ latency: number; ttfb: number; status: number }> {
+function once(
+  agent: http.Agent,
+  url: URL,
+  options: LoadOptions,
+): Promise<{ latency: number; ttfb: number; status: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(
@@ -97,7 +101,12 @@ export function percentile(values: number[], p: number): number {
 }
 
 function percentiles(values: number[]): { p50: number; p90: number; p99: number; max: number } {
-  return { p50: percentile(values, 0.5), p90: percentile(values, 0.9), p99: percentile(values, 0.99), max: percentile(values, 1) };
+  return {
+    p50: percentile(values, 0.5),
+    p90: percentile(values, 0.9),
+    p99: percentile(values, 0.99),
+    max: percentile(values, 1),
+  };
 }
 
 export function round(n: number): number {

@@ -36,7 +36,8 @@ export async function run(argv: string[]): Promise<number> {
   const mocks = await Promise.all(
     (flags['mock-llm'] as string[]).map((spec) => {
       const [name, port] = spec.split('=');
-      if (!name || !port || !Number.isInteger(Number(port))) throw new Error(`--mock-llm wants name=port, got ${spec}`);
+      if (!name || !port || !Number.isInteger(Number(port)))
+        throw new Error(`--mock-llm wants name=port, got ${spec}`);
       return startMockLlm({ name, port: Number(port), host: bind });
     }),
   );
@@ -83,10 +84,17 @@ export async function run(argv: string[]): Promise<number> {
   const first = reconciler.reconcileNow();
   const watcher = watchResources(dir, (resources) => reconciler.update(resources));
 
-  const listeners = (first?.ir.gateways ?? []).flatMap((g) => g.listeners.map((l) => ({ gateway: g.key, port: l.port, protocol: l.protocol })));
-  await Promise.all([...listeners.map((l) => waitForPort(bind, l.port)), waitForHttp(`http://127.0.0.1:${adminPort}/readyz`)]);
+  const listeners = (first?.ir.gateways ?? []).flatMap((g) =>
+    g.listeners.map((l) => ({ gateway: g.key, port: l.port, protocol: l.protocol })),
+  );
+  await Promise.all([
+    ...listeners.map((l) => waitForPort(bind, l.port)),
+    waitForHttp(`http://127.0.0.1:${adminPort}/readyz`),
+  ]);
   const first_ = listeners[0];
-  const base = first_ ? `${first_.protocol === 'HTTPS' ? 'https' : 'http'}://${bind}:${first_.port}` : undefined;
+  const base = first_
+    ? `${first_.protocol === 'HTTPS' ? 'https' : 'http'}://${bind}:${first_.port}`
+    : undefined;
   process.stdout.write(
     [
       '',
@@ -132,7 +140,11 @@ interface DataplaneContext {
 function startDataplaneChild(gatewayKey: string, ctx: DataplaneContext): SupervisedChild {
   if (ctx.envoyPath) {
     const file = path.join(ctx.workDir, `envoy-${gatewayKey.replace('/', '_')}.json`);
-    const bootstrap = envoyBootstrap({ nodeId: `run-${gatewayKey}`, gatewayKey, adsAddress: { host: '127.0.0.1', port: ctx.adsPort } });
+    const bootstrap = envoyBootstrap({
+      nodeId: `run-${gatewayKey}`,
+      gatewayKey,
+      adsAddress: { host: '127.0.0.1', port: ctx.adsPort },
+    });
     fs.writeFileSync(file, JSON.stringify(bootstrap));
     return new SupervisedChild({
       name: `envoy ${gatewayKey}`,
@@ -151,7 +163,10 @@ function startDataplaneChild(gatewayKey: string, ctx: DataplaneContext): Supervi
 const lastReported = new Map<string, string>();
 
 /** Local mode has no API server to write status to: conditions that are not True are logged once. */
-function reportStatuses(updates: { kind: string; namespace?: string; name: string; status: object }[], logger: ReturnType<typeof createLogger>): void {
+function reportStatuses(
+  updates: { kind: string; namespace?: string; name: string; status: object }[],
+  logger: ReturnType<typeof createLogger>,
+): void {
   for (const u of updates) {
     const problems = collectProblems(u.status);
     const id = `${u.kind} ${u.namespace ? `${u.namespace}/` : ''}${u.name}`;
@@ -166,7 +181,9 @@ function collectProblems(value: unknown, out: string[] = []): string[] {
   if (Array.isArray(value)) for (const v of value) collectProblems(v, out);
   else if (value && typeof value === 'object') {
     const c = value as { type?: unknown; status?: unknown; reason?: unknown; message?: unknown };
-    if (typeof c.type === 'string' && (c.status === 'False' || c.status === 'Unknown')) out.push(`${c.type}=${String(c.status)} ${String(c.reason)}: ${String(c.message)}`);
+    const bad = c.type === 'Conflicted' ? 'True' : 'False'; // Conflicted is the one negative-polarity type
+    if (typeof c.type === 'string' && (c.status === bad || c.status === 'Unknown'))
+      out.push(`${c.type}=${String(c.status)} ${String(c.reason)}: ${String(c.message)}`);
     for (const v of Object.values(value)) if (v && typeof v === 'object') collectProblems(v, out);
   }
   return out;

@@ -18,7 +18,10 @@ export async function run(argv: string[]): Promise<number> {
   });
   const { resources, errors } = loadResources(requireFlag(flags, 'file'));
   for (const e of errors) process.stderr.write(`warning: ${e}\n`);
-  const { ir, statuses } = translate(resources, { extproc: extprocTarget(stringFlag(flags, 'extproc')), now: new Date(0).toISOString() });
+  const { ir, statuses } = translate(resources, {
+    extproc: extprocTarget(stringFlag(flags, 'extproc')),
+    now: new Date(0).toISOString(),
+  });
   const processor = structuredClone(ir.processor);
   const xds = Object.fromEntries([...toXds(ir)].map(([key, r]) => [key, r]));
   if (flags['show-secrets'] !== true) {
@@ -42,7 +45,8 @@ function redactPrivateKeys(value: unknown): void {
     for (const v of value) redactPrivateKeys(v);
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'private_key' && v && typeof v === 'object') (value as Record<string, unknown>)[k] = { inline_string: '[redacted]' };
+      if (k === 'private_key' && v && typeof v === 'object')
+        (value as Record<string, unknown>)[k] = { inline_string: '[redacted]' };
       else redactPrivateKeys(v);
     }
   }

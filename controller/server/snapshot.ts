@@ -3,8 +3,12 @@
 // not once per stream; each resource's version is a hash of its bytes and each type's version
 // a hash of its (name, version) pairs, so setting an unchanged snapshot changes nothing and
 // pushes nothing. A type missing from a snapshot means "no resources of that type".
-import { encodeMessage, type ProtoObject } from '../../lib/protos';
+// Encoding is memoized per node cluster (memo-encoder.ts): content already encoded by the
+// previous snapshot is reused, and a resource whose bytes did not change keeps its version
+// without being hashed again, so a pass costs in proportion to what changed.
+import type { ProtoObject } from '../../lib/protos';
 import { contentVersion } from '../../extproc/config/version';
+import { MemoEncoder, type EncodingMemo } from './memo-encoder';
 
 export interface EncodedResource {
   name: string;
@@ -38,6 +42,9 @@ export type SnapshotListener = (nodeCluster: string, changedTypeUrls: string[]) 
 export class SnapshotCache {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly listeners = new Set<SnapshotListener>();
+  private readonly memos = new Map<string, EncodingMemo>();
+  /** Encoding work of the last setSnapshot: leaf messages reused vs encoded (tests, benches). */
+  lastEncodeStats = { hits: 0, misses: 0 };
 
   /**
    * Replaces the snapshot of a node cluster. Returns whether any type's version changed;
@@ -49,12 +56,16 @@ export class SnapshotCache {
     resources: ReadonlyMap<string, ReadonlyMap<string, ProtoObject>>,
   ): boolean {
     if (!nodeCluster) throw new Error('setSnapshot: node cluster must not be empty');
-    const types = new Map<string, TypeSnapshot>();
-    for (const [typeUrl, byName] of resources) types.set(typeUrl, encodeType(nodeCluster, typeUrl, byName));
-    const next = new Snapshot(types);
     const previous = this.snapshots.get(nodeCluster);
+    const encoder = new MemoEncoder(this.memos.get(nodeCluster));
+    const types = new Map<string, TypeSnapshot>();
+    for (const [typeUrl, byName] of resources)
+      types.set(typeUrl, encodeType(nodeCluster, typeUrl, byName, encoder, previous?.ofType(typeUrl)));
+    const next = new Snapshot(types);
     const changed = changedTypes(previous, next);
     this.snapshots.set(nodeCluster, next);
+    this.memos.set(nodeCluster, encoder.used);
+    this.lastEncodeStats = { hits: encoder.hits, misses: encoder.misses };
     if (previous && changed.length === 0) return false;
     for (const listener of this.listeners) listener(nodeCluster, changed);
     return true;
@@ -79,13 +90,15 @@ function encodeType(
   nodeCluster: string,
   typeUrl: string,
   byName: ReadonlyMap<string, ProtoObject>,
+  encoder: MemoEncoder,
+  previous: TypeSnapshot | undefined,
 ): TypeSnapshot {
   const encoded = new Map<string, EncodedResource>();
   for (const name of [...byName.keys()].sort()) {
     const object = byName.get(name) as ProtoObject;
-    let bytes: Uint8Array;
+    let value: Buffer;
     try {
-      bytes = encodeMessage(typeUrl, object);
+      value = encoder.encode(typeUrl, object);
     } catch (err) {
       throw new Error(
         `snapshot ${nodeCluster}: cannot encode ${typeUrl} "${name}": ${(err as Error).message}`,
@@ -94,8 +107,10 @@ function encodeType(
         },
       );
     }
-    const value = Buffer.from(bytes);
-    encoded.set(name, { name, version: contentVersion(value), any: { type_url: typeUrl, value } });
+    const before = previous?.resources.get(name);
+    // Same bytes, same resource: keep its version (and Any) instead of hashing again.
+    if (before && (before.any.value === value || before.any.value.equals(value))) encoded.set(name, before);
+    else encoded.set(name, { name, version: contentVersion(value), any: { type_url: typeUrl, value } });
   }
   return { version: typeVersion([...encoded.values()]), resources: encoded };
 }

@@ -36,16 +36,13 @@ export function headerFilters(filters: readonly Filter[]): {
 
 export function routeMatch(match: HTTPRouteMatch): RouteMatchIR {
   const { type, value } = matchPath(match);
-  // PathPrefix matches by path segment; "/" (everything) stays a plain prefix, which is the
-  // same thing there and which Envoy's path_separated_prefix cannot express.
+  // PathPrefix matches by path segment. "/" (everything) stays a plain prefix, the same thing
+  // there and not expressible as Envoy's path_separated_prefix; so does a value with ? or #,
+  // which the Gateway API CRD rejects but a local file may hold, so that one bad route cannot
+  // make toXds refuse the whole IR.
+  const segmented = type === 'PathPrefix' && value !== '/' && /^\/[^?#]*$/.test(value);
   const kind =
-    type === 'Exact'
-      ? 'exact'
-      : type === 'RegularExpression'
-        ? 'regex'
-        : value === '/'
-          ? 'prefix'
-          : 'pathPrefix';
+    type === 'Exact' ? 'exact' : type === 'RegularExpression' ? 'regex' : segmented ? 'pathPrefix' : 'prefix';
   const path: RouteMatchIR['path'] = { kind, value };
   const out: RouteMatchIR = {
     path,

@@ -63,10 +63,15 @@ export function translate(
     backends: {},
     limits: { ...DEFAULT_LIMITS },
   };
+  // Grouped once, not filtered per Gateway (quadratic with many Gateways and rules).
+  const orderingByGateway = new Map<string, typeof ai.ordering>();
+  for (const o of ai.ordering) {
+    const group = orderingByGateway.get(o.gatewayKey);
+    if (group) group.push(o);
+    else orderingByGateway.set(o.gatewayKey, [o]);
+  }
   for (const key of keys) {
-    const rules = ai.ordering
-      .filter((o) => o.gatewayKey === key)
-      .sort((a, b) => compareOrder(a.order, b.order));
+    const rules = (orderingByGateway.get(key) ?? []).sort((a, b) => compareOrder(a.order, b.order));
     processor.gateways[key] = { routes: rules.map((r) => r.key) };
   }
   for (const key of Object.keys(ai.routes).sort())

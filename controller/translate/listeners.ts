@@ -14,17 +14,13 @@ export function buildGatewayIR(gateway: GatewayCtx, out: RouteOutput): GatewayIR
   const byPort = new Map<number, ListenerCtx[]>();
   for (const l of gateway.listeners)
     if (l.programmed) byPort.set(l.spec.port, [...(byPort.get(l.spec.port) ?? []), l]);
-  const entries = out.entries.filter((e) => e.gatewayKey === gateway.key);
+  const entriesByPort = groupBy(
+    out.entries.filter((e) => e.gatewayKey === gateway.key),
+    (e) => e.port,
+  );
   const listeners: ListenerIR[] = [...byPort.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([port, ls]) =>
-      buildListener(
-        gateway.key,
-        port,
-        ls,
-        entries.filter((e) => e.port === port),
-      ),
-    );
+    .map(([port, ls]) => buildListener(gateway.key, port, ls, entriesByPort.get(port) ?? []));
   const clusterNames = [...(out.gatewayClusters.get(gateway.key) ?? [])].sort();
   const clusters = clusterNames
     .map((n) => out.clusters.get(n))
@@ -42,13 +38,11 @@ function buildListener(
   const name = `${gatewayKey}/${port}`;
   const hostnames = new Set<string>(listeners.map((l) => (l.spec.hostname ?? ANY_HOST).toLowerCase()));
   for (const e of entries) hostnames.add(e.hostname);
-  const virtualHosts = [...hostnames].sort(hostOrder).map((h) =>
-    virtualHost(
-      name,
-      h,
-      entries.filter((e) => e.hostname === h),
-    ),
-  );
+  // Grouped once: filtering all entries per hostname is quadratic with a hostname per route.
+  const byHostname = groupBy(entries, (e) => e.hostname);
+  const virtualHosts = [...hostnames]
+    .sort(hostOrder)
+    .map((h) => virtualHost(name, h, byHostname.get(h) ?? []));
   const first = listeners[0];
   return {
     name,
@@ -95,4 +89,15 @@ function aiPathRoutes(): RouteIR[] {
 function hostOrder(a: string, b: string): number {
   const rank = (h: string): number => (h === ANY_HOST ? 2 : isWildcard(h) ? 1 : 0);
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Items by key, each group in input order (so sorting stays stable as with filter()). */
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(item);
+    else groups.set(keyOf(item), [item]);
+  }
+  return groups;
 }

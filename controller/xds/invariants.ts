@@ -85,7 +85,9 @@ function checkListener(
     const path = route.match.path;
     // Envoy's path_separated_prefix pattern: starts with "/", no ? or #, no trailing "/".
     if (path.kind === 'pathPrefix' && !/^\/[^?#]*[^?#/]$/.test(path.value))
-      problems.push(`${at} route ${route.name}: pathPrefix ${path.value} must start with / and not end with /`);
+      problems.push(
+        `${at} route ${route.name}: pathPrefix ${path.value} must start with / and not end with /`,
+      );
     if (action.kind === 'forward' && action.clusters.reduce((sum, c) => sum + c.weight, 0) <= 0) {
       problems.push(`${at} route ${route.name}: forward weights must add up to more than 0`);
     }

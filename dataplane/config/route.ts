@@ -107,8 +107,7 @@ function convertMatch(msg: ProtoObject, at: string): RouteMatch {
     if (!/^[^?#]+[^?#/]$/.test(separated))
       throw new ConfigError(`${at}.path_separated_prefix: ${separated}: must not end with / or hold ? or #`);
     path = { kind: 'separated_prefix', value: separated };
-  }
-  else if (exact !== undefined) path = { kind: 'path', value: exact };
+  } else if (exact !== undefined) path = { kind: 'path', value: exact };
   else if (msg.safe_regex !== undefined) path = { kind: 'regex', regex: fullRegex(msg, 'safe_regex', at) };
   else throw new ConfigError(`${at}: one of prefix, path or safe_regex is required`);
   const cs = optObject(msg, 'case_sensitive', at);

@@ -37,7 +37,10 @@ export function convertUpstreamTransportSocket(msg: ProtoObject, at: string): Up
   allowFields(validation, ['trusted_ca', 'match_typed_subject_alt_names'], vat);
   if (validation.trusted_ca !== undefined) tls.trustedCa = dataSource(validation, 'trusted_ca', vat);
   tls.subjectAltNames = list(validation, 'match_typed_subject_alt_names', vat).map((m, i) =>
-    convertSanMatcher(asObject(m, `${vat}.match_typed_subject_alt_names[${i}]`), `${vat}.match_typed_subject_alt_names[${i}]`),
+    convertSanMatcher(
+      asObject(m, `${vat}.match_typed_subject_alt_names[${i}]`),
+      `${vat}.match_typed_subject_alt_names[${i}]`,
+    ),
   );
   return tls;
 }

@@ -102,7 +102,12 @@ export class ListenerManager {
     this.entries = next;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, lets in-flight requests finish (closing connections as they go idle), and
+   * cuts what is still open after graceMs. Envoy drains the same way (drain_listeners, then
+   * --drain-time-s) when it is told to shut down gracefully.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     const servers = [...this.entries.values()].map((e) => e.server).concat([...this.draining]);
     this.entries.clear();
     this.draining.clear();
@@ -110,8 +115,14 @@ export class ListenerManager {
       servers.map(
         (s) =>
           new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
+            const idle = setInterval(() => s.closeIdleConnections(), 100);
+            const cut = setTimeout(() => s.closeAllConnections(), graceMs);
+            s.close(() => {
+              clearInterval(idle);
+              clearTimeout(cut);
+              resolve();
+            });
+            s.closeIdleConnections();
           }),
       ),
     );

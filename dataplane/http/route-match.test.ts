@@ -62,7 +62,10 @@ describe('ignore_port_in_host_matching', () => {
     assert.equal(selectVirtualHost(portless, '127.0.0.1')?.name, 'ip');
     assert.equal(selectVirtualHost(portless, '[::1]:8080')?.name, 'v6');
     // Without the flag the port takes part, as in Envoy.
-    assert.equal(selectVirtualHost({ ...portless, ignorePortInHostMatching: false }, '127.0.0.1:8080')?.name, 'star');
+    assert.equal(
+      selectVirtualHost({ ...portless, ignorePortInHostMatching: false }, '127.0.0.1:8080')?.name,
+      'star',
+    );
   });
 });
 
@@ -81,7 +84,9 @@ describe('matchRoute', () => {
   it('path_separated_prefix matches whole segments only ("/web" is not "/webx")', () => {
     const seg: RouteTable = {
       name: 's',
-      virtualHosts: [{ name: 'star', domains: ['*'], routes: [route('web', { kind: 'separated_prefix', value: '/web' })] }],
+      virtualHosts: [
+        { name: 'star', domains: ['*'], routes: [route('web', { kind: 'separated_prefix', value: '/web' })] },
+      ],
       ignorePortInHostMatching: false,
     };
     assert.equal(matchRoute(seg, h('/web'))?.name, 'web');

@@ -34,7 +34,12 @@ export async function runAttempt(
   const onAbort = (): void => session.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const outcome = await filterRequest(session, requestHeaders, requestBody, cluster.config.bufferLimitBytes);
+    const outcome = await filterRequest(
+      session,
+      requestHeaders,
+      requestBody,
+      cluster.config.bufferLimitBytes,
+    );
     if (outcome.kind === 'immediate') {
       // An upstream filter's local reply is this attempt's response (retry policy applies).
       session.close();

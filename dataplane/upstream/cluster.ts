@@ -153,9 +153,7 @@ export class UpstreamCluster {
     const key = tls ? JSON.stringify(tls, (_k, v: unknown) => (v instanceof RegExp ? v.source : v)) : 'plain';
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = tls
-        ? new https.Agent(tlsAgentOptions(tls))
-        : new http.Agent({ keepAlive: true });
+      agent = tls ? new https.Agent(tlsAgentOptions(tls)) : new http.Agent({ keepAlive: true });
       this.agents.set(key, agent);
     }
     return agent;

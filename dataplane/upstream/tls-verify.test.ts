@@ -133,7 +133,9 @@ void describe('upstream TLS verification', () => {
     );
     assert.equal(match.kind, 'response');
     const mismatch = await send(
-      tlsCluster(selfSigned.port, 'api.openai.com', { match_typed_subject_alt_names: [san('api.openai.com')] }),
+      tlsCluster(selfSigned.port, 'api.openai.com', {
+        match_typed_subject_alt_names: [san('api.openai.com')],
+      }),
     );
     assert.equal(mismatch.kind === 'failure' && mismatch.reason, 'connect_failure');
   });

@@ -47,7 +47,9 @@ const SAN_PREFIXES: Record<string, SanMatcher['type']> = {
 /** Node's "DNS:a, IP Address:1.2.3.4, URI:..." form (values with commas come quoted). */
 export function parseSans(text: string): { type: SanMatcher['type']; value: string }[] {
   const out: { type: SanMatcher['type']; value: string }[] = [];
-  for (const m of text.matchAll(/(DNS|URI|IP Address|email|[A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:,\s*|$)/g)) {
+  for (const m of text.matchAll(
+    /(DNS|URI|IP Address|email|[A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:,\s*|$)/g,
+  )) {
     const type = SAN_PREFIXES[m[1] ?? ''];
     const raw = m[2] ?? '';
     if (!type) continue;

@@ -20,6 +20,7 @@ import {
   LISTENER_TYPE_URL,
   ROUTE_TYPE_URL,
   SECRET_TYPE_URL,
+  connectionBufferLimit,
   toXds,
 } from '../../controller/xds';
 import { convertCluster } from '../../dataplane/config/cluster';
@@ -63,7 +64,10 @@ function cases(): Map<string, IR> {
       const value = doc.toJS() as unknown;
       if (value !== null && value !== undefined) addObject(resources, value);
     }
-    out.set(`translate/${file.replace(/\.in\.yaml$/, '')}`, translate(resources, { extproc: EXTPROC, now: NOW }).ir);
+    out.set(
+      `translate/${file.replace(/\.in\.yaml$/, '')}`,
+      translate(resources, { extproc: EXTPROC, now: NOW }).ir,
+    );
   }
   const quickstart = loadResources(path.join(root, 'examples/quickstart'));
   assert.deepEqual(quickstart.errors, [], 'examples/quickstart loads without errors');
@@ -110,6 +114,35 @@ for (const [label, ir] of all) {
     assert.deepEqual(problems, [], 'renderer and data plane disagree');
   });
 }
+
+/** Accepting is not enough: the data plane must read the settings the renderer relies on. */
+void test('the data plane reads what the quickstart renders it for', () => {
+  const ir = all.get('examples/quickstart');
+  assert.ok(ir);
+  const limit = connectionBufferLimit(ir);
+  for (const resources of toXds(ir).values()) {
+    const wire = (typeUrl: string, resource: Record<string, unknown>) =>
+      decodeMessage(typeUrl, encodeMessage(typeUrl, resource));
+    for (const { resource } of resources.listeners) {
+      const listener = convertListener(wire(LISTENER_TYPE_URL, resource));
+      assert.equal(listener.bufferLimitBytes, limit);
+      assert.ok(listener.hcm.normalizePath && listener.hcm.mergeSlashes, 'path normalization');
+    }
+    for (const { resource } of resources.routes)
+      assert.ok(convertRouteTable(wire(ROUTE_TYPE_URL, resource)).ignorePortInHostMatching);
+    const ai = resources.clusters
+      .map(({ resource }) => convertCluster(wire(CLUSTER_TYPE_URL, resource)))
+      .filter((c) => c.upstreamExtProc !== undefined);
+    assert.ok(ai.length > 0, 'the quickstart has AI clusters');
+    for (const cluster of ai) {
+      assert.equal(cluster.bufferLimitBytes, limit);
+      for (const m of cluster.transportSocketMatches) {
+        assert.ok(m.tls?.trustedCa, `${cluster.name}: upstream TLS verifies the chain`);
+        assert.ok(m.tls.subjectAltNames.length > 0, `${cluster.name}: upstream TLS checks the name`);
+      }
+    }
+  }
+});
 
 void test('every expected rejection names a resource that is rendered', () => {
   for (const key of Object.keys(EXPECTED_REJECTIONS))

@@ -47,15 +47,31 @@ export async function startLocalTollgate(example: string, options: StartOptions)
   for (const f of fs.readdirSync(src)) {
     let text = fs.readFileSync(path.join(src, f), 'utf8');
     text = text.replaceAll(`port: ${options.gatewayPort}`, `port: ${gatewayPort}`);
-    for (const [from, to] of Object.entries(options.upstreamPorts)) text = text.replaceAll(`:${from}/`, `:${to}/`);
+    for (const [from, to] of Object.entries(options.upstreamPorts))
+      text = text.replaceAll(`:${from}/`, `:${to}/`);
     fs.writeFileSync(path.join(dir, f), options.transform ? options.transform(f, text) : text);
   }
-  const args = [path.join(repoRoot(), 'dist/cli/main.js'), 'run', '-f', dir, '--admin-port', String(adminPort)];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' } });
+  const args = [
+    path.join(repoRoot(), 'dist/cli/main.js'),
+    'run',
+    '-f',
+    dir,
+    '--admin-port',
+    String(adminPort),
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' },
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(child, () => out.includes('Tollgate is ready.'), () => out, 30_000);
+  await waitFor(
+    child,
+    () => out.includes('Tollgate is ready.'),
+    () => out,
+    30_000,
+  );
   return {
     dir,
     baseURL: `http://127.0.0.1:${gatewayPort}/v1`,
@@ -75,7 +91,12 @@ export async function startLocalTollgate(example: string, options: StartOptions)
   };
 }
 
-async function waitFor(child: ChildProcess, ok: () => boolean, output: () => string, timeoutMs: number): Promise<void> {
+async function waitFor(
+  child: ChildProcess,
+  ok: () => boolean,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
     if (child.exitCode !== null) throw new Error(`tollgate run exited with ${child.exitCode}:\n${output()}`);

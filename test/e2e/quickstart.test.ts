@@ -36,22 +36,35 @@ describe('quickstart end to end', () => {
   });
 
   test('chat completion, non-streaming, routed by model, usage reported', async () => {
-    const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
+    const res = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
     assert.match(res.choices[0]?.message.content ?? '', /mock-a/);
     assert.ok((res.usage?.total_tokens ?? 0) > 0);
     const seen = mockA.requests.at(-1);
     assert.equal(seen?.path, '/v1/chat/completions');
     assert.equal(seen?.headers.authorization, undefined, 'the client key must not reach the provider');
-    assert.ok(!Object.keys(seen?.headers ?? {}).some((h) => h.startsWith('x-tollgate-')), 'internal headers stripped');
+    assert.ok(
+      !Object.keys(seen?.headers ?? {}).some((h) => h.startsWith('x-tollgate-')),
+      'internal headers stripped',
+    );
   });
 
   test('llama-* goes to mock-b', async () => {
-    const res = await client.chat.completions.create({ model: 'llama-3.1-8b-instruct', messages: [{ role: 'user', content: 'Hi' }] });
+    const res = await client.chat.completions.create({
+      model: 'llama-3.1-8b-instruct',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     assert.match(res.choices[0]?.message.content ?? '', /mock-b/);
   });
 
   test('streaming without include_usage: content arrives, the usage chunk stays hidden', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     let text = '';
     let usageChunks = 0;
     for await (const chunk of stream) {
@@ -125,7 +138,8 @@ describe('quickstart end to end', () => {
     }
     assert.ok(seen >= 3 && seen < 200, `stopped early (saw ${seen} chunks)`);
     const deadline = Date.now() + 5000;
-    while (!mockB.requests.at(-1)?.disconnected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!mockB.requests.at(-1)?.disconnected && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal(mockB.requests.at(-1)?.disconnected, true, 'the upstream saw the cancel');
     const metrics = await (await fetch(`${tollgate.adminURL}/metrics`)).text();
     assert.match(metrics, /gen_ai_client_token_usage_(sum|count)\{[^}]*llama-3\.1-8b-instruct/);
@@ -138,10 +152,33 @@ describe('quickstart end to end', () => {
         { headers: { 'x-mock-latency-ms': String(100 + i * 10) } },
       ),
     );
+    // The change adds a model: once it is served, the reload has reached extproc and the data plane.
     const routes = path.join(tollgate.dir, 'routes.yaml');
-    fs.writeFileSync(routes, fs.readFileSync(routes, 'utf8').replace('request: 60s', 'request: 90s'));
+    fs.writeFileSync(
+      routes,
+      fs
+        .readFileSync(routes, 'utf8')
+        .replace('value: llama- }', 'value: llama- }\n        - model: { type: Exact, value: gpt-4o }'),
+    );
     const results = await Promise.allSettled(inflight);
-    assert.deepEqual(results.filter((r) => r.status === 'rejected'), []);
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected'),
+      [],
+    );
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        const res = await client.chat.completions.create({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'x' }],
+        });
+        assert.match(res.choices[0]?.message.content ?? '', /mock-b/);
+        break;
+      } catch (err) {
+        if (!(err instanceof OpenAI.NotFoundError) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   });
 
   test('extproc down: fail closed with a 500, then recovery when it is back', async () => {
@@ -155,12 +192,38 @@ describe('quickstart end to end', () => {
     const deadline = Date.now() + 15_000;
     for (;;) {
       try {
-        await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+        await client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'x' }],
+        });
         break;
       } catch (err) {
         if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+  });
+
+  test('Ctrl-C: the in-flight request finishes, the process tree exits cleanly', async () => {
+    const inflight = client.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }] },
+      { headers: { 'x-mock-latency-ms': '1500' } },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const children = tollgate.childPids('');
+    assert.ok(children.length >= 2, 'extproc and data plane children running');
+    const exit = tollgate.stop();
+    const res = await inflight;
+    assert.match(res.choices[0]?.message.content ?? '', /mock-a/);
+    assert.equal(await exit, 0);
+    const alive = children.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(alive, [], 'no orphaned children');
   });
 });
