@@ -69,8 +69,11 @@ export class AdsClient {
       loadGrpcPackage('envoy/service/discovery/v3/ads.proto'),
       'envoy.service.discovery.v3.AggregatedDiscoveryService',
     );
-    this.client = new Service(options.target, grpc.credentials.createInsecure(), XDS_CHANNEL_OPTIONS) as grpc.Client &
-      Record<string, unknown>;
+    this.client = new Service(
+      options.target,
+      grpc.credentials.createInsecure(),
+      XDS_CHANNEL_OPTIONS,
+    ) as grpc.Client & Record<string, unknown>;
     for (const kind of ORDER)
       this.state.set(kind, { version: '', nonce: '', names: [], requested: false, accepted: false });
   }

@@ -65,7 +65,11 @@ export function adsClient(target: string): AggregatedDiscoveryServiceClient {
     loadGrpcPackage('envoy/service/discovery/v3/ads.proto'),
     'envoy.service.discovery.v3.AggregatedDiscoveryService',
   );
-  return new Client(target, grpc.credentials.createInsecure(), XDS_CHANNEL_OPTIONS) as unknown as AggregatedDiscoveryServiceClient;
+  return new Client(
+    target,
+    grpc.credentials.createInsecure(),
+    XDS_CHANNEL_OPTIONS,
+  ) as unknown as AggregatedDiscoveryServiceClient;
 }
 
 export function openSotw(

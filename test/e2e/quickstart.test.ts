@@ -207,7 +207,7 @@ describe('quickstart end to end', () => {
   test('Ctrl-C: the in-flight request finishes, the process tree exits cleanly', async () => {
     const inflight = client.chat.completions.create(
       { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }] },
-      { headers: { 'x-mock-latency-ms': '1500' } },
+      { headers: { 'x-mock-latency-ms': '700' } }, // under the 1s per-try timeout
     );
     await new Promise((r) => setTimeout(r, 300));
     const children = tollgate.childPids('');
