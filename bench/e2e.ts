@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   console.log(`# e2e overhead — ${new Date().toISOString()} — ${machine()}`);
   console.log('| mode | offered rps | path | ok/sent | p50 ms | p90 ms | p99 ms | TTFB p50 ms | p50 ratio |');
   console.log('|---|---|---|---|---|---|---|---|---|');
+  const failureLines: string[] = [];
   try {
     for (const [mode, body] of [
       ['non-streaming', CHAT],
@@ -46,8 +47,11 @@ async function main(): Promise<void> {
         mock.requests.length = 0;
         row(mode, rps, 'direct', d, 1);
         row(mode, rps, 'tollgate', g, g.p50 / d.p50);
+        failureLines.push(...failuresOf(mode, rps, 'direct', d), ...failuresOf(mode, rps, 'tollgate', g));
       }
     }
+    // Failures are listed after the table so they cannot go unnoticed in a ratio.
+    for (const line of failureLines) console.log(line);
   } finally {
     await tollgate.stop();
     await mock.close();
@@ -57,6 +61,12 @@ async function main(): Promise<void> {
 function row(mode: string, rps: number, path: string, r: LoadResult, ratio: number): void {
   console.log(
     `| ${mode} | ${rps} | ${path} | ${r.ok}/${r.sent} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.ttfb.p50} | ${round(ratio)}x |`,
+  );
+}
+
+function failuresOf(mode: string, rps: number, path: string, r: LoadResult): string[] {
+  return Object.entries(r.failures).map(
+    ([reason, count]) => `- failed: ${mode} ${rps} rps ${path}: ${count} x ${reason.replaceAll('\n', ' ')}`,
   );
 }
 

@@ -16,6 +16,8 @@ export interface LoadResult {
   max: number;
   /** Time to first body byte percentiles (streaming requests). */
   ttfb: { p50: number; p99: number };
+  /** Why requests failed: "status 503: <start of body>" or "error: <message>", with counts. */
+  failures: Record<string, number>;
 }
 
 export interface LoadOptions {
@@ -34,6 +36,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const ttfbs: number[] = [];
   let ok = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
+  const fail = (reason: string): void => {
+    failed++;
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  };
   const total = Math.max(1, Math.round((options.rps * options.durationMs) / 1000));
   const interval = 1000 / options.rps;
   const started = performance.now();
@@ -44,15 +51,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     pending.push(
       once(agent, url, options).then(
-        ({ latency, ttfb, status }) => {
+        ({ latency, ttfb, status, errorBody }) => {
           latencies.push(latency);
           ttfbs.push(ttfb);
           if (status === 200) ok++;
-          else failed++;
+          else fail(`status ${status}: ${errorBody}`);
         },
-        () => {
-          failed++;
-        },
+        (err: unknown) => fail(`error: ${(err as Error).message}`),
       ),
     );
   }
@@ -67,6 +72,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     achievedRps: Math.round((ok / elapsed) * 1000),
     ...percentiles(latencies),
     ttfb: { p50: percentile(ttfbs, 0.5), p99: percentile(ttfbs, 0.99) },
+    failures,
   };
 }
 
@@ -74,7 +80,7 @@ function once(
   agent: http.Agent,
   url: URL,
   options: LoadOptions,
-): Promise<{ latency: number; ttfb: number; status: number }> {
+): Promise<{ latency: number; ttfb: number; status: number; errorBody: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(
@@ -82,10 +88,16 @@ function once(
       { method: 'POST', agent, headers: { 'content-type': 'application/json', ...options.headers } },
       (res) => {
         let ttfb = -1;
-        res.on('data', () => {
+        const status = res.statusCode ?? 0;
+        // The start of an error body says why (an OpenAI-shaped error or a local reply).
+        let errorBody = '';
+        res.on('data', (chunk: Buffer) => {
           if (ttfb < 0) ttfb = performance.now() - t0;
+          if (status !== 200 && errorBody.length < 200) errorBody += chunk.toString();
         });
-        res.on('end', () => resolve({ latency: performance.now() - t0, ttfb, status: res.statusCode ?? 0 }));
+        res.on('end', () =>
+          resolve({ latency: performance.now() - t0, ttfb, status, errorBody: errorBody.slice(0, 200) }),
+        );
         res.on('error', reject);
       },
     );

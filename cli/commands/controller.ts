@@ -2,7 +2,7 @@
 // resources and Tollgate's CRDs, serves Envoy and extproc over ADS, and writes status
 // conditions while it holds the leader Lease (every replica serves xDS; one writes status).
 import os from 'node:os';
-import { parseFlags, stringFlag } from '../args';
+import { parseFlags, stringFlag, type FlagSpec } from '../args';
 import { createLogger } from '../../lib/log';
 import { Reconciler } from '../../controller/reconciler';
 import { SnapshotCache } from '../../controller/server/snapshot';
@@ -12,19 +12,89 @@ import {
   StatusWriter,
   startKubernetesProvider,
   startLeaderElection,
+  type StatusUpdate,
 } from '../../controller/provider/kubernetes';
 import { extprocTarget } from './translate';
 
+const FLAGS: FlagSpec = {
+  help: { type: 'boolean', alias: 'h' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'list' },
+  'ads-listen': { type: 'string', default: '0.0.0.0:18000' },
+  extproc: { type: 'string', default: 'unix:/var/run/tollgate/extproc.sock' },
+  'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'tollgate-system' },
+  'lease-name': { type: 'string', default: 'tollgate-controller' },
+  identity: { type: 'string', default: process.env.POD_NAME ?? os.hostname() },
+  'lease-duration': { type: 'string', default: '15s' },
+  'renew-interval': { type: 'string', default: '2s' },
+};
+
+const HELP = `usage: tollgate controller [options]
+
+  --kubeconfig FILE        kubeconfig to use (default: KUBECONFIG, ~/.kube/config or in-cluster)
+  --namespace NS           watch only this namespace (repeatable; default: all namespaces)
+  --ads-listen ADDR        ADS server address, host:port or unix:/path (default 0.0.0.0:18000;
+                           port 0 picks a free port, logged as "ADS server listening")
+  --extproc ADDR           where Envoy reaches extproc, unix:/path or host:port
+                           (default unix:/var/run/tollgate/extproc.sock)
+  --lease-namespace NS     namespace of the leader-election Lease (default $POD_NAMESPACE or tollgate-system)
+  --lease-name NAME        name of the Lease (default tollgate-controller)
+  --identity ID            this replica's Lease holder identity (default $POD_NAME or the hostname)
+  --lease-duration DUR     how long a Lease that is not renewed blocks other replicas (default 15s)
+  --renew-interval DUR     how often the leader renews the Lease (default 2s); a leader that cannot
+                           renew for 2/3 of the lease duration stops writing status
+                           DUR: a number with unit ms, s or m, e.g. 500ms, 15s, 1m
+`;
+
+/** "500ms", "15s", "1m" -> milliseconds; anything else is a clear error naming the flag. */
+export function parseDurationFlag(name: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'] : NaN;
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new Error(`--${name}: bad duration ${JSON.stringify(value)}: want e.g. 500ms, 15s or 1m`);
+  return Math.round(ms);
+}
+
+/**
+ * Serializes status writes and keeps only the newest pending batch: two overlapping writes of
+ * different reconcile passes could otherwise finish out of order and leave an older status
+ * stored (each write reads the object and PUTs; the older one may read after the newer wrote).
+ */
+function latestWinsWriter(write: (updates: StatusUpdate[]) => Promise<unknown>) {
+  let pending: StatusUpdate[] | undefined;
+  let running: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    for (let next = pending; next; next = pending) {
+      pending = undefined;
+      await write(next).catch(() => undefined); // StatusWriter logs its own failures
+    }
+    running = undefined;
+  };
+  return {
+    submit(updates: StatusUpdate[]): void {
+      pending = updates;
+      running ??= drain();
+    },
+    idle: (): Promise<void> => running ?? Promise.resolve(),
+  };
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, {
-    kubeconfig: { type: 'string' },
-    namespace: { type: 'list' },
-    'ads-listen': { type: 'string', default: '0.0.0.0:18000' },
-    extproc: { type: 'string', default: 'unix:/var/run/tollgate/extproc.sock' },
-    'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'tollgate-system' },
-    'lease-name': { type: 'string', default: 'tollgate-controller' },
-    identity: { type: 'string', default: process.env.POD_NAME ?? os.hostname() },
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help === true) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  // Installed first, so a SIGTERM during startup still ends in an orderly shutdown (exit 0).
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
+
+  const leaseDurationMs = parseDurationFlag('lease-duration', stringFlag(flags, 'lease-duration') ?? '15s');
+  const renewMs = parseDurationFlag('renew-interval', stringFlag(flags, 'renew-interval') ?? '2s');
+  if (renewMs * 1.5 >= leaseDurationMs)
+    throw new Error('--renew-interval must be well below --lease-duration (at most 2/3 of it)');
   const logger = createLogger('controller');
   const kubeConfig = new KubeConfig();
   const kubeconfigPath = stringFlag(flags, 'kubeconfig');
@@ -36,26 +106,30 @@ export async function run(argv: string[]): Promise<number> {
   const port = await ads.listen(stringFlag(flags, 'ads-listen') ?? '0.0.0.0:18000');
   logger.info({ port }, 'ADS server listening');
 
-  const statusWriter = new StatusWriter({ kubeConfig, logger, isLeader: () => election.isLeader() });
+  const statusWriter = new StatusWriter({ kubeConfig, logger });
+  const statuses = latestWinsWriter((updates) => statusWriter.write(updates));
   const reconciler = new Reconciler({
     cache,
     logger,
     extproc: extprocTarget(stringFlag(flags, 'extproc')),
-    onStatuses: (updates) => void statusWriter.write(updates),
+    onStatuses: (updates) => statuses.submit(updates),
   });
   const election = startLeaderElection({
     kubeConfig,
     namespace: stringFlag(flags, 'lease-namespace') ?? 'tollgate-system',
     name: stringFlag(flags, 'lease-name') ?? 'tollgate-controller',
     identity: stringFlag(flags, 'identity') ?? os.hostname(),
+    leaseDurationMs,
+    renewMs,
     onStartedLeading: () => {
       logger.info('became leader; writing status');
       const last = reconciler.last;
-      if (last) void statusWriter.write(last.statuses);
+      if (last) statuses.submit(last.statuses);
     },
     onStoppedLeading: () => logger.warn('lost leadership; no longer writing status'),
     logger,
   });
+  statusWriter.setLeaderCheck(() => election.isLeader());
   const namespaces = flags.namespace as string[];
   const provider = startKubernetesProvider({
     kubeConfig,
@@ -64,16 +138,14 @@ export async function run(argv: string[]): Promise<number> {
     onChange: (resources) => reconciler.update(resources),
   });
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   logger.info('shutting down');
   provider.close();
-  statusWriter.close();
   reconciler.close();
+  await statuses.idle();
+  statusWriter.close();
   await election.close();
   await ads.close();
+  logger.info('stopped');
   return 0;
 }

@@ -3,8 +3,11 @@
 import { z } from 'zod';
 import { API_VERSION, Condition, Duration, ObjectMeta, SecretKeyReference } from './common';
 
-/** API schemas a backend can speak. OpenAI covers every OpenAI-compatible server (vLLM, Ollama...). */
-export const BACKEND_SCHEMAS = ['OpenAI'] as const;
+/**
+ * API schemas a backend can speak. OpenAI covers every OpenAI-compatible server (vLLM, Ollama...);
+ * AzureOpenAI uses deployment paths and api-version; Anthropic is the Messages API.
+ */
+export const BACKEND_SCHEMAS = ['OpenAI', 'AzureOpenAI', 'Anthropic'] as const;
 export type BackendSchema = (typeof BACKEND_SCHEMAS)[number];
 
 export const ModelPrice = z
@@ -71,14 +74,34 @@ export const AIBackendSpec = z
         apiKey: z
           .object({
             secretRef: SecretKeyReference.describe('Secret key holding the API key.'),
-            header: z.string().default('authorization').describe('Header that carries the key.'),
-            prefix: z.string().default('Bearer ').describe('Prefix before the key in the header value.'),
+            header: z
+              .string()
+              .optional()
+              .describe(
+                'Header that carries the key; defaults per schema: authorization (OpenAI), api-key (AzureOpenAI), x-api-key (Anthropic).',
+              ),
+            prefix: z
+              .string()
+              .optional()
+              .describe(
+                'Prefix before the key in the header value; defaults to "Bearer " for the authorization header, "" otherwise.',
+              ),
           })
           .optional()
           .describe('Static API key from a Secret.'),
       })
       .optional()
       .describe('How Tollgate authenticates to the backend; client credentials are never forwarded.'),
+    azure: z
+      .object({
+        apiVersion: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('The api-version query parameter sent with every request; defaults to 2024-10-21.'),
+      })
+      .optional()
+      .describe('AzureOpenAI only. The deployment in the path is the model name (after modelOverride).'),
     models: z
       .array(BackendModel)
       .max(256)

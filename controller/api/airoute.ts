@@ -67,7 +67,7 @@ export const RetryPolicy = z
       .describe('Conditions that trigger a retry (Envoy retry_on values).'),
     statusCodes: z
       .array(z.number().int().min(100).max(599))
-      .default([429, 500, 502, 503, 504])
+      .default([429, 500, 502, 503, 504, 529])
       .describe('Status codes retried with retriable-status-codes.'),
     backoff: z
       .object({

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { CRD_KINDS } from '../api';
+import { BACKEND_SCHEMAS, CRD_KINDS } from '../api';
 import { loadResources } from '../provider/files';
 import { readManifestFiles } from '../provider/files-load';
 import { addObject, emptyResources } from '../provider/resources';
@@ -109,7 +109,9 @@ void describe('generateCrds', () => {
       maximum: 1_000_000,
     });
     assert.equal(node(ref.timeouts ?? {}, 'request').pattern, '^([0-9]{1,5}(h|m|s|ms)){1,4}$');
-    assert.deepEqual(node(versionOf('AIBackend').schema.openAPIV3Schema, 'spec.schema').enum, ['OpenAI']);
+    assert.deepEqual(node(versionOf('AIBackend').schema.openAPIV3Schema, 'spec.schema').enum, [
+      ...BACKEND_SCHEMAS,
+    ]);
     assert.deepEqual(node(route, 'metadata'), { type: 'object' });
   });
 

@@ -1,8 +1,9 @@
 // AIBackends: where each one is (URL, or a Service's endpoints), how extproc authenticates to it
-// (API key from a Secret), and its status. A backend whose references do not resolve is left
+// (API key from a Secret, in the header its schema expects), and its status. A backend whose references do not resolve is left
 // out of every cluster, so requests fail over to the rule's other backends.
-import { GROUP, durationToMs, secretValue, type AIBackend } from '../api';
+import { GROUP, durationToMs, secretValue, type AIBackend, type BackendSchema } from '../api';
 import type { BackendConfig } from '../../extproc/config/schema';
+import { DEFAULT_AZURE_API_VERSION } from '../../extproc/providers/azure/azure';
 import type { Resources } from '../provider/resources';
 import { condition, stampConditions, type PendingCondition } from './conditions';
 import { resolveService, serviceDnsName } from './endpoints';
@@ -29,6 +30,13 @@ export interface BackendResolution {
   unusable: Map<string, string>;
   statuses: StatusUpdate[];
 }
+
+/** The header each schema's provider expects an API key in, when the AIBackend names none. */
+const DEFAULT_AUTH_HEADER: Record<BackendSchema, string> = {
+  OpenAI: 'authorization',
+  AzureOpenAI: 'api-key',
+  Anthropic: 'x-api-key',
+};
 
 type Located = { ok: true; endpoints: BackendEndpoint[]; host: string; pathPrefix: string } | Failure;
 type Failure = { ok: false; accepted: boolean; reason: Reason; message: string };
@@ -78,7 +86,11 @@ export function resolveBackends(resources: Resources, now: string): BackendResol
           reason: Reason.SecretNotFound,
           message: `${where} has no key ${ref.key}`,
         };
-      else auth = { header: apiKey.header, value: apiKey.prefix + value };
+      else {
+        const header = apiKey.header ?? DEFAULT_AUTH_HEADER[backend.spec.schema];
+        const prefix = apiKey.prefix ?? (header.toLowerCase() === 'authorization' ? 'Bearer ' : '');
+        auth = { header, value: prefix + value };
+      }
     }
     const rejected = !result.ok && !result.accepted ? result : undefined;
     const conditions: PendingCondition[] = [
@@ -113,6 +125,8 @@ export function resolveBackends(resources: Resources, now: string): BackendResol
       models: backend.spec.models.map((m) => (m.price ? { name: m.name, price: m.price } : { name: m.name })),
     };
     if (auth) config.auth = auth;
+    if (backend.spec.schema === 'AzureOpenAI')
+      config.azure = { apiVersion: backend.spec.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION };
     out.usable.set(key, {
       key,
       config,

@@ -88,6 +88,11 @@ export async function writeResponse(
       if (signal.aborted) break;
       timers.touch();
       if (chunk.length === 0) continue;
+      // The last chunk goes out with the end of the response in one write.
+      if (source.bodyComplete?.()) {
+        res.end(chunk);
+        continue;
+      }
       if (!res.write(chunk)) await drained(res);
     }
   } catch (err) {
@@ -96,7 +101,7 @@ export async function writeResponse(
     if (!signal.aborted) throw err;
     return;
   }
-  if (!signal.aborted) res.end();
+  if (!signal.aborted && !res.writableEnded) res.end();
 }
 
 function drained(res: ServerResponse): Promise<void> {

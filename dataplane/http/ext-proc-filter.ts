@@ -100,18 +100,48 @@ export async function filterResponse(
     if (decision.kind === 'immediate') return decisionReply(decision);
     headers = continuedHeaders(decision, withoutLength).filter(([n]) => n !== 'content-length');
     const body = decision.body ?? Buffer.concat(chunks);
-    return { ...source, headers: [...headers, ['content-length', String(body.length)]], body: [body] };
+    return {
+      ...source,
+      headers: [...headers, ['content-length', String(body.length)]],
+      body: [body],
+      bodyComplete: () => true,
+    };
   }
-  return { ...source, headers: withoutLength, body: streamThrough(session, source) };
+  const state = { complete: false };
+  return {
+    ...source,
+    headers: withoutLength,
+    body: streamThrough(session, source, state),
+    bodyComplete: () => state.complete,
+  };
 }
 
-/** STREAMED (and BUFFERED_PARTIAL, sent chunk by chunk): each chunk, then end of stream. */
-async function* streamThrough(session: ExtProcSession, source: ResponseSource): AsyncGenerator<Buffer> {
+/**
+ * STREAMED (and BUFFERED_PARTIAL, sent chunk by chunk): each chunk, the last one with
+ * end_of_stream when the source knows it is the last; otherwise an empty end_of_stream message
+ * after the source ended. `state.complete` turns true just before the last chunk is yielded.
+ */
+async function* streamThrough(
+  session: ExtProcSession,
+  source: ResponseSource,
+  state: { complete: boolean },
+): AsyncGenerator<Buffer> {
   let done = false;
   try {
-    for await (const chunk of source.body) yield bodyOf(await session.responseChunk(chunk, false), chunk);
-    const last = bodyOf(await session.responseChunk(Buffer.alloc(0), true), Buffer.alloc(0));
-    if (last.length > 0) yield last;
+    let endSent = false;
+    for await (const chunk of source.body) {
+      // A chunk after end_of_stream was sent cannot happen for a source that said "complete".
+      if (endSent) throw new Error('response body continued after its last chunk');
+      endSent = source.bodyComplete?.() ?? false;
+      const out = bodyOf(await session.responseChunk(chunk, endSent), chunk);
+      state.complete = endSent;
+      yield out;
+    }
+    if (!endSent) {
+      const last = bodyOf(await session.responseChunk(Buffer.alloc(0), true), Buffer.alloc(0));
+      state.complete = true;
+      if (last.length > 0) yield last;
+    }
     done = true;
   } finally {
     session.close();

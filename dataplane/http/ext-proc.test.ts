@@ -136,7 +136,7 @@ describe('router-level ext_proc', () => {
       responseChunk: (c, eos) => ({
         kind: 'continue',
         headers: [],
-        body: eos ? Buffer.from('!') : Buffer.from(c.toString().toUpperCase()),
+        body: Buffer.from(c.toString().toUpperCase() + (eos ? '!' : '')),
         clearRouteCache: false,
       }),
     }));
@@ -146,6 +146,37 @@ describe('router-level ext_proc', () => {
     assert.equal(u.received[0]?.headers['content-length'], String('{"model":"claude"}'.length));
     assert.equal(res.headers['x-seen'], '1');
     assert.equal(res.body, '{"MODEL":"CLAUDE"}!');
+  });
+
+  it('sends the last response chunk with end_of_stream, or an empty end after a chunked body', async () => {
+    const u = await upstream('ai', (req, res) => {
+      if (req.url.endsWith('/whole')) {
+        res.end('whole');
+        return;
+      }
+      // Chunked with a pause: the first chunk cannot be known to be the last.
+      res.write('one');
+      setTimeout(() => res.end('two'), 50);
+    });
+    const chunks: Array<[string, boolean]> = [];
+    const fake = fakeExtProc(() => ({
+      requestHeaders: (h) => routed(h, true),
+      responseBodyMode: 'STREAMED',
+      responseChunk: (c, eos) => {
+        chunks.push([c.toString(), eos]);
+        return { kind: 'continue', headers: [], clearRouteCache: false };
+      },
+    }));
+    const h = await aiGateway(u.port, fake);
+    const whole = await request(h.port(), { path: '/v1/whole', body: '{}' });
+    assert.equal(whole.body, 'whole');
+    assert.deepEqual(chunks.splice(0), [['whole', true]]);
+    const split = await request(h.port(), { path: '/v1/split', body: '{}' });
+    assert.equal(split.body, 'onetwo');
+    assert.equal(chunks.at(0)?.[1], false);
+    assert.equal(chunks.map(([c]) => c).join(''), 'onetwo');
+    assert.equal(chunks.filter(([, eos]) => eos).length, 1);
+    assert.equal(chunks.at(-1)?.[1], true);
   });
 
   it('resolves the ext_proc cluster (STATIC, pipe path) for the session', async () => {

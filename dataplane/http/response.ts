@@ -9,6 +9,12 @@ export interface ResponseSource {
   body: AsyncIterable<Buffer> | Iterable<Buffer>;
   /** True when it is known that no body follows the headers. */
   endOfStream: boolean;
+  /**
+   * Asked right after a chunk was taken from `body`: true when that chunk is the last one. The
+   * ext_proc filter then sends it with end_of_stream, as Envoy does when its codec hands over
+   * the last data with end_stream, instead of one more round trip with an empty body.
+   */
+  bodyComplete?: () => boolean;
   /** Stops the producer (upstream request, ext_proc sessions). Idempotent. */
   abort(): void;
   /** Why a local reply was made (Envoy's response code details), for logs. */
@@ -33,6 +39,7 @@ export function localReply(
     ],
     body: bytes.length > 0 ? [bytes] : [],
     endOfStream: bytes.length === 0,
+    bodyComplete: () => true,
     abort: () => undefined,
     details,
   };

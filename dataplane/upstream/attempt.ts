@@ -90,6 +90,8 @@ export function sendUpstream(
           headers: [[':status', String(status)], ...fromRawHeaders(res.rawHeaders)],
           body: readBody(res),
           endOfStream: noBody,
+          // The parser marks the message complete while its last bytes are still unread.
+          bodyComplete: () => res.complete && res.readableLength === 0,
           abort: () => {
             if (!res.complete) request.destroy();
           },

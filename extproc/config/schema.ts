@@ -21,13 +21,15 @@ const Price = z.object({
 export const BackendConfig = z.object({
   /** "namespace/name" of the AIBackend. */
   key: z.string(),
-  schema: z.enum(['OpenAI']),
+  schema: z.enum(['OpenAI', 'AzureOpenAI', 'Anthropic']),
   /** Host header (authority) to send upstream, e.g. api.openai.com or 127.0.0.1:9001. */
   host: z.string(),
   /** Path prefix on the backend that replaces the client's /v1, e.g. /v1 or /openai/v1. */
   pathPrefix: z.string(),
   /** Credential header to inject; the value is the full header value (prefix included). */
   auth: z.object({ header: z.string(), value: z.string() }).optional(),
+  /** AzureOpenAI only: the api-version query parameter of every request. */
+  azure: z.object({ apiVersion: z.string() }).optional(),
   /** Models served; empty means any. */
   models: z.array(z.object({ name: z.string(), price: Price.optional() })),
 });

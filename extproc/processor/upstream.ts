@@ -2,7 +2,8 @@
 // routing header, the backend from the chosen endpoint's metadata; the backend's Translator
 // rewrites path, Host, credentials and body. Every x-tollgate-* header and the client's own
 // credentials are removed before the provider sees the request; the response tells the router
-// level which backend and model served it.
+// level which backend and model served it. When the backend's schema is not OpenAI's, the
+// response body stays STREAMED through this level and is translated chunk by chunk.
 import { GatewayError } from '../../lib/errors';
 import { BACKEND_HEADER, ROUTE_HEADER, UPSTREAM_MODEL_HEADER, isInternalHeader } from '../../lib/headers';
 import type { BackendConfig, RouteConfig } from '../config/schema';
@@ -17,6 +18,7 @@ import {
   type ProcessingResponse,
 } from '../messages';
 import { translatorFor } from '../providers';
+import type { ResponseTranslator } from '../providers/translator';
 import { endpointOf, parseRequest, type Endpoint } from '../request';
 import { upstreamBackendKey } from '../upstream-host';
 import type { EndReason, StreamContext, StreamProcessor } from './types';
@@ -30,6 +32,8 @@ export class UpstreamProcessor implements StreamProcessor {
   private endpoint: Endpoint | undefined;
   private upstreamModel = '';
   private bodyChunks: Buffer[] = [];
+  private clientPath = '';
+  private responseTranslator: ResponseTranslator | undefined;
 
   constructor(private readonly ctx: StreamContext) {}
 
@@ -44,17 +48,13 @@ export class UpstreamProcessor implements StreamProcessor {
             req.request_body?.body ?? Buffer.alloc(0),
             req.request_body?.end_of_stream,
           );
-        case 'response_headers': {
-          const mutation = new Mutation().setHeader(BACKEND_HEADER, this.backend?.key ?? '');
-          if (this.upstreamModel) mutation.setHeader(UPSTREAM_MODEL_HEADER, this.upstreamModel);
-          // This level has nothing to do with the response body: ask Envoy not to send it.
-          const modeOverride = {
-            response_body_mode: 'NONE' as const,
-            response_trailer_mode: 'SKIP' as const,
-          };
-          return continueResponse('response_headers', { mutation, modeOverride });
-        }
+        case 'response_headers':
+          return this.onResponseHeaders(req);
         case 'response_body':
+          return this.onResponseBody(
+            req.response_body?.body ?? Buffer.alloc(0),
+            req.response_body?.end_of_stream === true,
+          );
         case 'request_trailers':
         case 'response_trailers':
           return passThrough(kind);
@@ -72,6 +72,7 @@ export class UpstreamProcessor implements StreamProcessor {
 
   end(_reason: EndReason): void {
     this.bodyChunks = [];
+    this.responseTranslator = undefined;
   }
 
   private onRequestHeaders(req: ProcessingRequest): ProcessingResponse {
@@ -95,6 +96,7 @@ export class UpstreamProcessor implements StreamProcessor {
     this.modelOverride = ref.modelOverride;
     const path = headers.get(':path') ?? '';
     this.endpoint = endpointOf(path);
+    this.clientPath = path;
     const upstream = translatorFor(backend.schema).requestHeaders(path, backend);
     const mutation = new Mutation();
     for (const name of headers.keys()) {
@@ -115,9 +117,35 @@ export class UpstreamProcessor implements StreamProcessor {
     if (!this.endpoint || this.endpoint === 'models') return continueResponse('request_body');
     const parsed = parseRequest(this.endpoint, raw);
     this.upstreamModel = this.modelOverride ?? parsed.model;
-    const body = translatorFor(this.backend.schema).requestBody(parsed, this.upstreamModel);
-    if (!body) return continueResponse('request_body');
-    const mutation = new Mutation().setHeader('content-length', String(body.length));
+    const translator = translatorFor(this.backend.schema);
+    const { body, path } = translator.requestBody(parsed, this.upstreamModel, this.clientPath, this.backend);
+    this.responseTranslator = translator.responseTranslator(parsed);
+    const mutation = new Mutation();
+    if (path !== undefined) mutation.setHeader(':path', path);
+    if (body) mutation.setHeader('content-length', String(body.length));
     return continueResponse('request_body', { mutation, body });
+  }
+
+  private onResponseHeaders(req: ProcessingRequest): ProcessingResponse {
+    const mutation = new Mutation().setHeader(BACKEND_HEADER, this.backend?.key ?? '');
+    if (this.upstreamModel) mutation.setHeader(UPSTREAM_MODEL_HEADER, this.upstreamModel);
+    const headers = readHeaders(req.response_headers?.headers);
+    if (this.responseTranslator && !req.response_headers?.end_of_stream) {
+      const status = Number(headers.get(':status') ?? '200');
+      const contentType = this.responseTranslator.headers(status, headers.get('content-type') ?? '');
+      // The translated body has another length; streamed bodies go without one.
+      mutation.setHeader('content-type', contentType).removeHeader('content-length');
+      return continueResponse('response_headers', { mutation });
+    }
+    this.responseTranslator = undefined;
+    // This level has nothing to do with the response body: ask Envoy not to send it.
+    const modeOverride = { response_body_mode: 'NONE' as const, response_trailer_mode: 'SKIP' as const };
+    return continueResponse('response_headers', { mutation, modeOverride });
+  }
+
+  private onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+    if (!this.responseTranslator) return passThrough('response_body');
+    // Possibly empty (the translator waits for more): an empty body still replaces the chunk.
+    return continueResponse('response_body', { body: this.responseTranslator.body(chunk, endOfStream) });
   }
 }

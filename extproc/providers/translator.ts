@@ -1,6 +1,9 @@
 // The seam between the client's API (OpenAI) and a backend's schema. Upstream-level extproc
-// asks the backend's Translator for the path and credentials of each attempt (request headers)
-// and for the body (request body); one implementation per backend schema in providers/<schema>/.
+// asks the backend's Translator for the path and credentials of each attempt (request headers),
+// for the body and, once the model is known, the final path (request body), and for a
+// per-attempt ResponseTranslator that turns the backend's responses (JSON, SSE, errors) back
+// into OpenAI's shapes chunk by chunk. One implementation per backend schema in
+// providers/<schema>/.
 import type { BackendConfig } from '../config/schema';
 import type { ParsedRequest } from '../request';
 
@@ -11,11 +14,38 @@ export interface UpstreamHeaders {
   headers: Array<[string, string]>;
 }
 
+/** What the request body phase changes: the body, and the path when it depends on the model. */
+export interface RequestTranslation {
+  /** The body for the backend, or undefined when the client's bytes go upstream unchanged. */
+  body?: Buffer;
+  /** The upstream path, when it depends on the model (Azure deployments). */
+  path?: string;
+}
+
+/**
+ * Translates one attempt's response. `headers` is called once with the upstream's status and
+ * content-type; `body` with every chunk in order (the last with endOfStream) and returns the
+ * bytes to forward in its place (possibly empty while it waits for more).
+ */
+export interface ResponseTranslator {
+  /** The content-type to send to the client. */
+  headers(status: number, contentType: string): string;
+  body(chunk: Buffer, endOfStream: boolean): Buffer;
+}
+
 export interface Translator {
   requestHeaders(clientPath: string, backend: BackendConfig): UpstreamHeaders;
   /**
-   * The body for the backend, or undefined when the client's bytes can go upstream unchanged.
-   * `model` is what the backend is asked for (the rule's modelOverride or the client's model).
+   * The request for the backend. `model` is what the backend is asked for (the rule's
+   * modelOverride or the client's model). Throws a GatewayError (400 naming the parameter)
+   * for what the backend cannot honour.
    */
-  requestBody(req: ParsedRequest, model: string): Buffer | undefined;
+  requestBody(
+    req: ParsedRequest,
+    model: string,
+    clientPath: string,
+    backend: BackendConfig,
+  ): RequestTranslation;
+  /** The response translator of one attempt; undefined when responses are already OpenAI's. */
+  responseTranslator(req: ParsedRequest): ResponseTranslator | undefined;
 }

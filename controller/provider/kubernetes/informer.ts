@@ -12,7 +12,8 @@
 // - ListWatch reconnects at once, forever, when a server (or proxy) keeps ending watches
 //   immediately; GatedWatch fails the run instead after a few such ends, so the supervisor backs off.
 // - stop() does not cancel a list in flight: ListWatch would open a watch after it. GatedWatch
-//   refuses to open one once the run is over.
+//   refuses to open one once the run is over, and aborts one whose request was still waiting
+//   for response headers when the run ended (stop() cannot reach it).
 import type { KindInfo } from '../../api';
 import { describeError, k8s, type ClientNode } from './k8s';
 import type { KubeConfig } from './kubeconfig';
@@ -140,6 +141,11 @@ export class Informer {
     return undefined;
   }
 
+  /** The current run (an identity to compare), undefined once stopped. */
+  get currentRun(): object | undefined {
+    return this.current;
+  }
+
   onWatchEvent(): void {
     this.eventsSinceWatch++;
     this.current?.healthy();
@@ -183,7 +189,8 @@ class GatedWatch extends k8s.Watch {
       return aborted;
     }
     const params = { ...query, allowWatchBookmarks: true, timeoutSeconds: this.informer.watchTimeoutSeconds };
-    return super.watch(
+    const run = this.informer.currentRun;
+    const request = await super.watch(
       path,
       params,
       (phase, obj, raw) => {
@@ -192,5 +199,9 @@ class GatedWatch extends k8s.Watch {
       },
       done,
     );
+    // ListWatch.stop() aborts only a watch whose response has arrived: one still waiting for
+    // the server's headers when the run ended would stay open and keep the process alive.
+    if (this.informer.currentRun !== run) request.abort();
+    return request;
   }
 }

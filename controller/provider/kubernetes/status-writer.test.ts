@@ -82,6 +82,36 @@ void describe('StatusWriter', () => {
     assert.equal(puts().length, 2);
   });
 
+  void it('keeps the stored lastTransitionTime of a condition that kept its status', async () => {
+    const at = (status: 'True' | 'False', time: string, message: string) => ({
+      parents: [
+        {
+          parentRef: { name: 'gw' },
+          conditions: [{ type: 'Accepted', status, reason: 'R', message, lastTransitionTime: time }],
+        },
+      ],
+      conditions: [{ type: 'Accepted', status, reason: 'R', message, lastTransitionTime: time }],
+    });
+    const r = (status: unknown): StatusUpdate[] => [
+      { kind: 'AIRoute', namespace: 'team-a', name: 'r', status },
+    ];
+    assert.equal((await writer.write(r(at('False', '2026-01-01T00:00:00Z', 'm')))).written, 1);
+    // A fresh timestamp alone is no change: nothing is written (no watch event, no reconcile loop).
+    assert.equal((await writer.write(r(at('False', '2026-01-02T00:00:00Z', 'm')))).unchanged, 1);
+    // Another message with the same status is written, with the original transition time.
+    assert.equal((await writer.write(r(at('False', '2026-01-03T00:00:00Z', 'm2')))).written, 1);
+    assert.deepEqual(
+      fake.store.get(KINDS.AIRoute, 'team-a', 'r')?.status,
+      at('False', '2026-01-01T00:00:00Z', 'm2'),
+    );
+    // A status flip takes the new time.
+    assert.equal((await writer.write(r(at('True', '2026-01-04T00:00:00Z', 'm2')))).written, 1);
+    assert.deepEqual(
+      fake.store.get(KINDS.AIRoute, 'team-a', 'r')?.status,
+      at('True', '2026-01-04T00:00:00Z', 'm2'),
+    );
+  });
+
   void it('retries a 409 Conflict by re-reading the object', async () => {
     fake.failNext(2, 409, (r) => r.method === 'PUT');
     const result = await writer.write([

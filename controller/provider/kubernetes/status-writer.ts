@@ -2,11 +2,13 @@
 // leader and only when it differs from what is stored, so a steady state costs reads, not
 // writes (and no watch events that would trigger another reconcile). A 409 means someone
 // changed the object in between: re-read and try again. A 404 means it is gone: skip.
+// Conditions that kept their status keep their stored lastTransitionTime (transition-times.ts).
 import { isDeepStrictEqual } from 'node:util';
 import { KINDS, type Kind } from '../../api';
 import type { Logger } from '../../../lib/log';
 import { describeError, k8s, statusOf, type ClientNode } from './k8s';
 import { requireLoaded, type KubeConfig } from './kubeconfig';
+import { carryTransitionTimes } from './transition-times';
 
 export interface StatusUpdate {
   kind: Kind;
@@ -84,8 +86,12 @@ export class StatusWriter {
       for (let attempt = 1; attempt <= attempts; attempt++) {
         if (!this.isLeader()) return 'skipped';
         const current = await read();
-        // JSON round trip: drops undefined fields the server would never store.
-        const wanted: unknown = JSON.parse(JSON.stringify(update.status ?? null));
+        // JSON round trip: drops undefined fields the server would never store. Unchanged
+        // conditions keep their stored transition time, so "same status" compares equal.
+        const wanted = carryTransitionTimes(
+          JSON.parse(JSON.stringify(update.status ?? null)),
+          current.status,
+        );
         if (isDeepStrictEqual(current.status ?? null, wanted)) return 'unchanged';
         if (!this.isLeader()) return 'skipped';
         try {

@@ -4,7 +4,7 @@
 // again from clients that did not ask for it).
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
-import type { Translator, UpstreamHeaders } from '../translator';
+import type { RequestTranslation, Translator, UpstreamHeaders } from '../translator';
 
 /** Replaces the client's leading /v1 with the backend's prefix ("/openai/v1", "" ...). */
 export function rewritePath(clientPath: string, pathPrefix: string): string {
@@ -25,10 +25,10 @@ export const openAITranslator: Translator = {
     return { path: rewritePath(clientPath, backend.pathPrefix), headers };
   },
 
-  requestBody(req: ParsedRequest, model: string): Buffer | undefined {
+  requestBody(req: ParsedRequest, model: string): RequestTranslation {
     const changeModel = model !== req.model;
     const addUsage = wantsUsageChunk(req);
-    if (!changeModel && !addUsage) return undefined;
+    if (!changeModel && !addUsage) return {};
     // Only top-level fields change: a shallow copy keeps every other field (known or not) as is.
     const body: Record<string, unknown> = { ...req.body, model };
     if (addUsage) {
@@ -36,6 +36,11 @@ export const openAITranslator: Translator = {
       const prior = typeof options === 'object' && options !== null ? options : {};
       body.stream_options = { ...prior, include_usage: true };
     }
-    return Buffer.from(JSON.stringify(body));
+    return { body: Buffer.from(JSON.stringify(body)) };
+  },
+
+  // OpenAI-compatible backends already answer in the client's schema.
+  responseTranslator(): undefined {
+    return undefined;
   },
 };

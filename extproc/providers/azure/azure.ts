@@ -1,0 +1,47 @@
+// Azure OpenAI backends: the OpenAI translator by composition, with Azure's deployment paths
+// (/openai/deployments/{deployment}/chat/completions?api-version=...) where the deployment is the
+// model the backend is asked for (after the rule's modelOverride), and the api-key header by
+// default (an explicit `authorization` header carries an Entra ID token instead).
+import { GatewayError } from '../../../lib/errors';
+import type { BackendConfig } from '../../config/schema';
+import type { ParsedRequest } from '../../request';
+import { openAITranslator, rewritePath } from '../openai/openai';
+import type { RequestTranslation, Translator, UpstreamHeaders } from '../translator';
+
+/** The api-version used when the AIBackend names none (Azure OpenAI's GA data-plane version). */
+export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+
+/** Client path -> Azure path: /v1/chat/completions -> {prefix}/openai/deployments/{d}/chat/completions?api-version=. */
+export function azurePath(clientPath: string, deployment: string, backend: BackendConfig): string {
+  const q = clientPath.indexOf('?');
+  const route = rewritePath(q === -1 ? clientPath : clientPath.slice(0, q), '');
+  const query = new URLSearchParams(q === -1 ? '' : clientPath.slice(q + 1));
+  query.set('api-version', backend.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION);
+  const prefix = backend.pathPrefix.replace(/\/+$/, '');
+  return `${prefix}/openai/deployments/${encodeURIComponent(deployment)}${route}?${query.toString()}`;
+}
+
+export const azureOpenAITranslator: Translator = {
+  requestHeaders(clientPath: string, backend: BackendConfig): UpstreamHeaders {
+    // The deployment is only known with the body; the path is set again at the body phase.
+    return openAITranslator.requestHeaders(clientPath, backend);
+  },
+
+  requestBody(
+    req: ParsedRequest,
+    model: string,
+    clientPath: string,
+    backend: BackendConfig,
+  ): RequestTranslation {
+    if (req.endpoint === 'models' || req.endpoint === 'responses') {
+      // Azure serves the Responses API and model lists under other paths than deployments.
+      throw new GatewayError('invalid_request', `Azure OpenAI backends do not serve ${clientPath}.`);
+    }
+    const translated = openAITranslator.requestBody(req, model, clientPath, backend);
+    return { ...translated, path: azurePath(clientPath, model, backend) };
+  },
+
+  responseTranslator(): undefined {
+    return undefined;
+  },
+};

@@ -1,0 +1,216 @@
+// One conformance suite run against every backend translator (OpenAI, AzureOpenAI, Anthropic):
+// request mapping (system, tools, images, multi-turn tool results, defaults), non-streamed and
+// streamed responses (tool-call arguments split across events, events split across network
+// chunks at every byte), usage, errors, and refused parameters. Each translator supplies how to
+// read its upstream request into a common view; the assertions are shared.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GatewayError } from '../../lib/errors';
+import { ANTHROPIC, OPENAI } from './conformance-fixtures';
+import {
+  assemble,
+  base,
+  o,
+  arr,
+  readAnthropic,
+  readOpenAI,
+  translateRequest,
+  translateResponse,
+  type Case,
+  type Json,
+} from './conformance-harness';
+import { translatorFor } from './index';
+
+const CASES: Case[] = [
+  {
+    schema: 'OpenAI',
+    backend: {
+      ...base,
+      key: 'ns/openai',
+      schema: 'OpenAI',
+      auth: { header: 'authorization', value: 'Bearer sk' },
+    },
+    fixtures: OPENAI,
+    path: '/v1/chat/completions',
+    credential: ['authorization', 'Bearer sk'],
+    read: readOpenAI,
+    refused: [],
+  },
+  {
+    schema: 'AzureOpenAI',
+    backend: {
+      ...base,
+      pathPrefix: '',
+      key: 'ns/azure',
+      schema: 'AzureOpenAI',
+      auth: { header: 'api-key', value: 'az' },
+      azure: { apiVersion: '2024-10-21' },
+    },
+    fixtures: OPENAI,
+    path: '/openai/deployments/target-model/chat/completions?api-version=2024-10-21',
+    credential: ['api-key', 'az'],
+    read: readOpenAI,
+    refused: [],
+  },
+  {
+    schema: 'Anthropic',
+    backend: {
+      ...base,
+      key: 'ns/claude',
+      schema: 'Anthropic',
+      auth: { header: 'x-api-key', value: 'sk-ant' },
+    },
+    fixtures: ANTHROPIC,
+    path: '/v1/messages',
+    credential: ['x-api-key', 'sk-ant'],
+    read: readAnthropic,
+    refused: [{ n: 2 }, { logprobs: true }, { top_logprobs: 2 }, { logit_bias: { '1': 2 } }, { seed: 7 }],
+  },
+];
+
+const PNG = 'data:image/png;base64,iVBORw0KGgo=';
+const CONVERSATION = {
+  model: 'client-model',
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Weather in this city?' },
+        { type: 'image_url', image_url: { url: PNG } },
+      ],
+    },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      ],
+    },
+    { role: 'tool', tool_call_id: 'call_1', content: '18C, sunny' },
+    { role: 'user', content: 'Thanks. And tomorrow?' },
+  ],
+  tools: [
+    {
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'Weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } } },
+      },
+    },
+  ],
+  tool_choice: 'auto',
+  stop: 'END',
+  temperature: 0.2,
+  max_tokens: 300,
+};
+
+for (const c of CASES) {
+  const t = translatorFor(c.schema);
+  void describe(`translator conformance: ${c.schema}`, () => {
+    void it('maps the request: path, credentials, model, system, turns, tools, image, parameters', () => {
+      const { path, headers, body } = translateRequest(c, CONVERSATION);
+      assert.equal(path, c.path);
+      assert.deepEqual(
+        headers.find(([n]) => n === c.credential[0]),
+        c.credential,
+      );
+      const r = c.read(body);
+      assert.equal(r.model, 'target-model');
+      assert.equal(r.system, 'Be brief.');
+      assert.deepEqual(r.turns, [
+        { role: 'user', kinds: ['text', 'image'] },
+        { role: 'assistant', kinds: ['tool_use'] },
+        { role: 'user', kinds: ['tool_result', 'text'] },
+      ]);
+      assert.deepEqual(r.tools, ['get_weather']);
+      assert.equal(r.toolChoice, 'auto');
+      assert.equal(r.maxTokens, 300);
+      assert.deepEqual(r.stop, ['END']);
+      assert.equal(r.temperature, 0.2);
+      assert.equal(r.image, PNG);
+    });
+
+    void it('keeps multi-turn tool results paired with their calls', () => {
+      const { body } = translateRequest(c, CONVERSATION);
+      const text = JSON.stringify(body);
+      assert.match(text, /call_1/);
+      assert.match(text, /18C, sunny/);
+      assert.match(text, /Paris/);
+    });
+
+    void it('maps a non-streamed response: text, finish_reason, usage', () => {
+      const payload = JSON.stringify(c.fixtures.json);
+      const out = translateResponse(t, 200, 'application/json', payload, [7, 100], false);
+      assert.equal(out.type, 'application/json');
+      const doc = JSON.parse(out.body) as Json;
+      assert.equal(doc.object, 'chat.completion');
+      const choice = o(arr(doc.choices)[0]);
+      assert.equal(o(choice.message).content, 'Hello!');
+      assert.equal(choice.finish_reason, 'stop');
+      assert.deepEqual(
+        { p: o(doc.usage).prompt_tokens, c: o(doc.usage).completion_tokens, t: o(doc.usage).total_tokens },
+        { p: 25, c: 12, t: 37 },
+      );
+      assert.equal(o(o(doc.usage).prompt_tokens_details).cached_tokens, 10);
+    });
+
+    void it('maps a stream with tool-call arguments split across events, cut at every byte', () => {
+      const sse = c.fixtures.sse;
+      const expected = assemble(translateResponse(t, 200, 'text/event-stream', sse, [], true).body);
+      assert.equal(expected.content, 'Hi');
+      assert.equal(expected.calls.length, 1);
+      assert.equal(expected.calls[0]?.name, 'get_weather');
+      assert.match(String(expected.calls[0]?.id), /\w+/);
+      assert.deepEqual(JSON.parse(expected.calls[0]?.arguments ?? ''), { city: 'Paris' });
+      assert.equal(expected.finish, 'tool_calls');
+      assert.equal(expected.usage?.prompt_tokens, 25);
+      assert.equal(expected.usage?.completion_tokens, 12);
+      assert.equal(o(expected.usage?.prompt_tokens_details).cached_tokens, 10);
+      assert.equal(expected.done, true);
+      const length = Buffer.byteLength(sse);
+      for (let cut = 1; cut < length; cut += 1) {
+        const out = translateResponse(t, 200, 'text/event-stream', sse, [cut, cut + 1, cut + 13], true);
+        assert.deepEqual(assemble(out.body), expected, `cut at ${cut}`);
+      }
+      const crlf = sse.replace(/\n/g, '\r\n');
+      for (let cut = 1; cut < crlf.length; cut += 7) {
+        const out = translateResponse(t, 200, 'text/event-stream', crlf, [cut], true);
+        assert.deepEqual(assemble(out.body), expected, `CRLF cut at ${cut}`);
+      }
+    });
+
+    void it('maps errors to OpenAI error bodies under the same status (429 and 5xx stay retriable)', () => {
+      const limited = translateResponse(
+        t,
+        429,
+        'application/json',
+        JSON.stringify(c.fixtures.rateLimited),
+        [5],
+        false,
+      );
+      const error = o(o(JSON.parse(limited.body)).error);
+      assert.equal(limited.type, 'application/json');
+      assert.match(String(error.message), /rate limit/i);
+      assert.ok(typeof error.type === 'string' && error.type !== '');
+      const { status, body } = c.fixtures.overloaded;
+      const overloaded = translateResponse(t, status, 'application/json', JSON.stringify(body), [], false);
+      assert.match(String(o(o(JSON.parse(overloaded.body)).error).message), /overloaded/i);
+    });
+
+    void it('refuses parameters the backend cannot honour with a 400 naming them', () => {
+      for (const extra of c.refused) {
+        const [name] = Object.keys(extra);
+        assert.throws(
+          () => translateRequest(c, { ...CONVERSATION, ...extra }),
+          (e: unknown) =>
+            e instanceof GatewayError &&
+            e.status === 400 &&
+            e.param === name &&
+            e.message.includes(String(name)),
+        );
+      }
+    });
+  });
+}
