@@ -41,8 +41,7 @@ void test('subscribe, update only what changed, remove, unsubscribe, NACK', asyn
     const eds = await stream.next();
     assert.deepEqual(names(eds), ['a1']);
     stream.send({ type_url: TYPE_URL.endpoint, response_nonce: eds.nonce });
-    await delay(20);
-    assert.ok(
+    await eventually(() =>
       acks.some((a) => a.protocol === 'delta' && a.typeUrl === TYPE_URL.endpoint && a.nonce === eds.nonce),
     );
 
@@ -67,7 +66,7 @@ void test('subscribe, update only what changed, remove, unsubscribe, NACK', asyn
       response_nonce: eds2.nonce,
       error_detail: { message: 'bad endpoint' },
     });
-    await delay(50);
+    await eventually(() => ads.nacks().some((n) => n.protocol === 'delta'));
     const nack = ads.nacks().find((n) => n.protocol === 'delta');
     assert.equal(nack?.message, 'bad endpoint');
     assert.equal(nack?.nonce, eds2.nonce);
@@ -125,3 +124,12 @@ void test('initial_resource_versions: only resources the client holds at another
     client.close();
   }
 });
+
+/** Waits for a condition the server reaches asynchronously (no fixed sleeps on a noisy machine). */
+async function eventually(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`condition not reached within ${timeoutMs} ms`);
+    await delay(10);
+  }
+}
