@@ -2,7 +2,7 @@
 // validated. Objects that fail validation are kept aside with the zod issues so the translator
 // can report them as status conditions that name the field, instead of dropping them silently.
 import type { z } from 'zod';
-import { KINDS, type Kind } from '../api';
+import { Condition, KINDS, type Kind } from '../api';
 import type {
   AIBackend,
   AIRoute,
@@ -35,6 +35,8 @@ export interface InvalidObject {
   generation: number | undefined;
   /** "spec.rules[0].backendRefs: Too small: expected array to have >=1 items" */
   message: string;
+  /** The object's current status.conditions, so an unchanged verdict keeps its transition time. */
+  conditions?: Condition[];
 }
 
 const LIST_BY_KIND: Record<Kind, Exclude<keyof Resources, 'invalid'>> = {
@@ -87,6 +89,10 @@ export function addObject(resources: Resources, raw: unknown): void {
     generation: typeof meta.generation === 'number' ? meta.generation : undefined,
     message: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; '),
   });
+  const current = Condition.array().safeParse(
+    (raw as { status?: { conditions?: unknown } }).status?.conditions,
+  );
+  if (current.success) (resources.invalid.at(-1) as InvalidObject).conditions = current.data;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

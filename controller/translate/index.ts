@@ -109,7 +109,7 @@ function invalidStatuses(resources: Resources, now: string): StatusUpdate[] {
     .filter((o) => (CRD_KINDS as readonly Kind[]).includes(o.kind))
     .map((o) => {
       const accepted = condition(ConditionType.Accepted, false, Reason.Invalid, o.message, o.generation);
-      const conditions = stampConditions([accepted], undefined, now);
+      const conditions = stampConditions([accepted], o.conditions, now);
       const status = o.kind === 'AIRoute' ? { parents: [], conditions } : { conditions };
       return o.namespace === undefined
         ? { kind: o.kind, name: o.name, status }

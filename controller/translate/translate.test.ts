@@ -104,3 +104,22 @@ void test('controllerName option selects which GatewayClass is ours', () => {
   assert.deepEqual(out.ir.gateways, []);
   assert.equal(out.statuses.filter((s) => s.kind === 'GatewayClass' || s.kind === 'Gateway').length, 0);
 });
+
+void test('an invalid AIRoute keeps the transition time of its unchanged Accepted=False condition', () => {
+  const invalid = {
+    apiVersion: 'tollgate.dev/v1alpha1',
+    kind: 'AIRoute',
+    metadata: { name: 'broken', namespace: 'default', generation: 1 },
+    spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [] }] },
+  };
+  const first = translate(load([invalid]), { extproc: EXTPROC, now: NOW }).statuses;
+  const status = first.find((s) => s.name === 'broken')?.status as {
+    conditions: { lastTransitionTime: string }[];
+  };
+  assert.equal(status.conditions[0]?.lastTransitionTime, NOW);
+  const later = translate(load([{ ...invalid, status }]), {
+    extproc: EXTPROC,
+    now: '2026-06-01T00:00:00.000Z',
+  });
+  assert.deepEqual(later.statuses.find((s) => s.name === 'broken')?.status, status);
+});
