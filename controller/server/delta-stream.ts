@@ -6,13 +6,12 @@
 // version is not re-sent until the snapshot changes. Same ordering rule as SotW: a type waits
 // while a type before it in PUSH_ORDER has an unanswered response.
 import type * as grpc from '@grpc/grpc-js';
-import { status } from '@grpc/grpc-js';
-import type { Logger } from '../../lib/log';
 import type { DeltaDiscoveryRequest__Output } from '../../gen/protos/envoy/service/discovery/v3/DeltaDiscoveryRequest';
 import type { DeltaDiscoveryResponse } from '../../gen/protos/envoy/service/discovery/v3/DeltaDiscoveryResponse';
-import type { SnapshotCache, TypeSnapshot } from './snapshot';
-import { inPushOrder, WILDCARD_TYPES, type StreamHooks } from './resource-types';
-import { nodeOf, rejectStream, type StreamNode } from './node';
+import type { TypeSnapshot } from './snapshot';
+import { inPushOrder, WILDCARD_TYPES } from './resource-types';
+import type { StreamNode } from './node';
+import { AdsStream } from './stream-base';
 
 export type DeltaCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest__Output, DeltaDiscoveryResponse>;
 
@@ -27,43 +26,10 @@ interface DeltaTypeState {
   awaiting: boolean;
 }
 
-export class DeltaStream {
-  private node: StreamNode | undefined;
+export class DeltaStream extends AdsStream<DeltaDiscoveryRequest__Output, DeltaDiscoveryResponse> {
   private readonly types = new Map<string, DeltaTypeState>();
-  private nonceCounter = 0;
-  private unsubscribe: (() => void) | undefined;
 
-  constructor(
-    private readonly call: DeltaCall,
-    private readonly cache: SnapshotCache,
-    private readonly hooks: StreamHooks,
-    private readonly logger: Logger,
-  ) {
-    call.on('data', (request: DeltaDiscoveryRequest__Output) => this.onRequest(request));
-    call.on('end', () => {
-      this.close();
-      call.end();
-    });
-    call.on('error', () => this.close());
-    call.on('cancelled', () => this.close());
-  }
-
-  close(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-  }
-
-  private onRequest(request: DeltaDiscoveryRequest__Output): void {
-    if (!this.node) {
-      const node = nodeOf(request.node);
-      if ('error' in node) return rejectStream(this.call, status.INVALID_ARGUMENT, node.error);
-      this.node = node;
-      this.unsubscribe = this.cache.onChange((cluster) => {
-        if (cluster === node.cluster) this.push();
-      });
-    }
-    const typeUrl = request.type_url ?? '';
-    if (!typeUrl) return rejectStream(this.call, status.INVALID_ARGUMENT, 'ADS requests must set type_url');
+  protected onRequest(request: DeltaDiscoveryRequest__Output, typeUrl: string): void {
     const subscribe = request.resource_names_subscribe ?? [];
     let state = this.types.get(typeUrl);
     if (!state) {
@@ -107,7 +73,7 @@ export class DeltaStream {
     }
   }
 
-  private push(): void {
+  protected push(): void {
     if (!this.node) return;
     const snapshot = this.cache.getSnapshot(this.node.cluster);
     if (!snapshot) return;

@@ -6,13 +6,11 @@
 // response is still unanswered, so e.g. a new LDS version goes out only after the client has
 // answered (ACK or NACK) the CDS/EDS responses before it, not merely after they were sent.
 import type * as grpc from '@grpc/grpc-js';
-import { status } from '@grpc/grpc-js';
-import type { Logger } from '../../lib/log';
 import type { DiscoveryRequest__Output } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryRequest';
 import type { DiscoveryResponse } from '../../gen/protos/envoy/service/discovery/v3/DiscoveryResponse';
-import type { SnapshotCache } from './snapshot';
-import { inPushOrder, WILDCARD_TYPES, type StreamHooks } from './resource-types';
-import { nodeOf, rejectStream, type StreamNode } from './node';
+import { inPushOrder, WILDCARD_TYPES } from './resource-types';
+import type { StreamNode } from './node';
+import { AdsStream } from './stream-base';
 
 export type SotwCall = grpc.ServerDuplexStream<DiscoveryRequest__Output, DiscoveryResponse>;
 
@@ -29,43 +27,10 @@ interface TypeState {
   named: boolean;
 }
 
-export class SotwStream {
-  private node: StreamNode | undefined;
+export class SotwStream extends AdsStream<DiscoveryRequest__Output, DiscoveryResponse> {
   private readonly types = new Map<string, TypeState>();
-  private nonceCounter = 0;
-  private unsubscribe: (() => void) | undefined;
 
-  constructor(
-    private readonly call: SotwCall,
-    private readonly cache: SnapshotCache,
-    private readonly hooks: StreamHooks,
-    private readonly logger: Logger,
-  ) {
-    call.on('data', (request: DiscoveryRequest__Output) => this.onRequest(request));
-    call.on('end', () => {
-      this.close();
-      call.end();
-    });
-    call.on('error', () => this.close());
-    call.on('cancelled', () => this.close());
-  }
-
-  close(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-  }
-
-  private onRequest(request: DiscoveryRequest__Output): void {
-    if (!this.node) {
-      const node = nodeOf(request.node);
-      if ('error' in node) return rejectStream(this.call, status.INVALID_ARGUMENT, node.error);
-      this.node = node;
-      this.unsubscribe = this.cache.onChange((cluster) => {
-        if (cluster === node.cluster) this.push();
-      });
-    }
-    const typeUrl = request.type_url ?? '';
-    if (!typeUrl) return rejectStream(this.call, status.INVALID_ARGUMENT, 'ADS requests must set type_url');
+  protected onRequest(request: DiscoveryRequest__Output, typeUrl: string): void {
     let state = this.types.get(typeUrl);
     if (!state) {
       state = { names: [], awaiting: false, named: false };
@@ -112,7 +77,7 @@ export class SotwStream {
   }
 
   /** Sends, in dependency order, every type whose client state differs from the snapshot. */
-  private push(): void {
+  protected push(): void {
     if (!this.node) return;
     const snapshot = this.cache.getSnapshot(this.node.cluster);
     if (!snapshot) return;

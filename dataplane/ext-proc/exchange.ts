@@ -91,18 +91,22 @@ export class ProcessorExchange {
     return reply;
   }
 
-  /** Stops consulting the processor and ends the stream. */
-  finish(): void {
+  /** Stops consulting the processor and ends the stream (cancelled unless `graceful`). */
+  finish(graceful = false): void {
     this.complete = true;
-    this.stream?.close();
+    this.stream?.close(!graceful);
     this.stream = undefined;
   }
 
-  /** The core's close(): idempotent; a call in flight resolves as unmodified. */
+  /**
+   * The core's close(): idempotent; a call in flight resolves as unmodified and its stream is
+   * cancelled. With nothing in flight the conversation is over: the stream is half-closed and
+   * the processor ends it.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.finish();
+    this.finish(this.waiter === undefined);
     this.settle({ kind: 'end', code: grpc.status.CANCELLED });
   }
 

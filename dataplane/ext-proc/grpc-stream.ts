@@ -35,11 +35,15 @@ export interface StreamEvents {
   onEnd(code: number): void;
 }
 
+/** How long a processor gets to end a stream we half-closed before it is cancelled. */
+const HALF_CLOSE_GRACE_MS = 5_000;
+
 /** One Process call. The end is reported once, and never after close(). */
 export class ProcessorStream {
   private readonly call: grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse__Output>;
   private ended = false;
   private closed = false;
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(target: string, metadata: Array<[string, string]>, events: StreamEvents) {
     const md = new grpc.Metadata();
@@ -51,6 +55,7 @@ export class ProcessorStream {
     // 'error' always comes with a 'status' event; listening keeps it from being thrown.
     this.call.on('error', () => undefined);
     this.call.on('status', (status: grpc.StatusObject) => {
+      clearTimeout(this.graceTimer);
       if (this.ended) return;
       this.ended = true;
       if (!this.closed) events.onEnd(status.code);
@@ -61,11 +66,25 @@ export class ProcessorStream {
     if (!this.ended && !this.closed) this.call.write(request);
   }
 
-  /** Half-closes then cancels, as Envoy's closeStream() does, also after the server ended it. */
-  close(): void {
+  /**
+   * Half-closes. `cancel` also resets the stream at once (a message in flight, a timeout, a
+   * failure); otherwise the processor ends its side in its own time and is only cancelled if it
+   * does not within HALF_CLOSE_GRACE_MS. An immediate RST_STREAM after every finished
+   * conversation races the processor's own end of the stream, and a grpc-js (Node http2) server
+   * then answers with GOAWAY INTERNAL_ERROR after about a thousand streams, failing every stream
+   * in flight on the connection (docs/benchmarks.md).
+   */
+  close(cancel = true): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.ended) return;
     this.call.end();
-    this.call.cancel();
+    if (cancel) {
+      this.call.cancel();
+      return;
+    }
+    this.graceTimer = setTimeout(() => {
+      if (!this.ended) this.call.cancel();
+    }, HALF_CLOSE_GRACE_MS).unref();
   }
 }
