@@ -1,6 +1,7 @@
 // Envoy ends every ext_proc exchange by half-closing the stream and then resetting it
-// (RST_STREAM CANCEL). Thousands of such streams on one connection must not make the server
-// tear the connection down (GOAWAY), which would fail every stream in flight on it.
+// (RST_STREAM CANCEL). Thousands of such streams on one channel must not make the server tear
+// the connection down (nghttp2's reset rate limit: GOAWAY INTERNAL_ERROR), which fails every
+// stream in flight on it; the server must instead retire busy connections gracefully.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -54,7 +55,7 @@ describe('extproc server under Envoy-style stream resets', () => {
       `${unexpected.length} of ${STREAMS} streams failed`,
     );
 
-    // The same connection still serves a whole exchange to its normal end.
+    // The channel still serves a whole exchange to its normal end.
     const stream = x.client.open('router', GATEWAY);
     const answer = await stream.send({ request_headers: headerMap(new Map(Object.entries(chatHeaders()))) });
     assert.ok(answer.request_headers);

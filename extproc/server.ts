@@ -4,6 +4,7 @@
 // the stream ends (normal close, client disconnect, error), the processor is told exactly once.
 import * as grpc from '@grpc/grpc-js';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../lib/log';
@@ -17,6 +18,18 @@ import type { EndReason, StreamContext, StreamProcessor } from './processor/type
 import { UpstreamProcessor } from './processor/upstream';
 
 const SERVICE = 'envoy.service.ext_proc.v3.ExternalProcessor';
+
+/**
+ * Envoy ends every ext_proc stream with a half-close and then RST_STREAM(CANCEL). nghttp2 (>=1.57,
+ * the CVE-2023-44487 "rapid reset" fix) rate-limits RST_STREAMs a server session receives: a
+ * bucket of 1000, refilled at 33/s; when it is empty the session is torn down with GOAWAY
+ * INTERNAL_ERROR and every stream in flight on it fails (status 13). Node 20 does not expose
+ * nghttp2_option_set_stream_reset_rate_limit and grpc-js forwards no option for it (Node's
+ * maxSessionInvalidFrames / maxSessionRejectedStreams are unrelated: raising them changes
+ * nothing). So we retire a connection gracefully well before its bucket can run dry: after this
+ * many streams the client is told to reconnect, and a fresh session starts with a full bucket.
+ */
+export const STREAMS_PER_CONNECTION = 500;
 
 export interface ExtprocServerOptions {
   store: ConfigStore;
@@ -37,7 +50,10 @@ export function bindAddress(listen: string): string {
 
 export class ExtprocServer {
   readonly metrics: ExtprocMetrics;
-  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  private readonly server = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    interceptors: [retireBusyConnections(STREAMS_PER_CONNECTION)],
+  });
   private readonly streams = new Set<grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>>();
 
   constructor(private readonly options: ExtprocServerOptions) {
@@ -133,6 +149,38 @@ export class ExtprocServer {
     call.on('error', () => finish('error'));
     call.on('close', () => finish('cancelled'));
   }
+}
+
+/**
+ * Counts streams per HTTP/2 session and drains a session once it has carried `limit` of them.
+ * grpc-js has no public handle on the session; its base call keeps the http2 stream in `stream`.
+ * If a grpc-js upgrade drops that field this degrades to doing nothing (the old behaviour).
+ */
+function retireBusyConnections(limit: number): grpc.ServerInterceptor {
+  const counts = new WeakMap<http2.Http2Session, number>();
+  return (_method, call) => {
+    const session = (call as unknown as { stream?: http2.ServerHttp2Stream }).stream?.session;
+    if (session) {
+      const count = (counts.get(session) ?? 0) + 1;
+      counts.set(session, count);
+      if (count === limit) drain(session);
+    }
+    return new grpc.ServerInterceptingCall(call);
+  };
+}
+
+/**
+ * Graceful HTTP/2 drain, as grpc-js does for max_connection_age: a first GOAWAY with the highest
+ * stream id refuses nothing already on the wire; once a PING round trip proves the client has
+ * seen it, close() sends the final GOAWAY and lets open streams finish.
+ */
+function drain(session: http2.Http2Session): void {
+  if (session.closed || session.destroyed) return;
+  const close = (): void => {
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  session.goaway(http2.constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+  if (!session.ping(close)) close();
 }
 
 /**
