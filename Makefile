@@ -43,8 +43,9 @@ format-check: node_modules/.installed
 gen: build ## regenerate CRDs (crds/) from the zod schemas
 	node dist/cli/main.js crds --out crds
 
-check: gen format ## regenerate and format, then fail if git shows a diff
-	git diff --exit-code -- crds
+check: gen format ## regenerate CRDs and goldens, format, then fail if git shows a diff
+	UPDATE_GOLDEN=1 node --test $(filter dist/controller/translate/% dist/controller/xds/%,$(TESTS)) >/dev/null
+	git diff --exit-code
 
 unit: build ## run the tests (needs a build)
 	bash test/ensure-redis.sh
