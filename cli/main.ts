@@ -2,6 +2,7 @@
 // The `tollgate` command: one binary, one subcommand per process role or tool. Each
 // subcommand lives in cli/commands/<name>.ts and exports `run(argv)`; this file only
 // dispatches, so adding a command is an import and one line here.
+import * as bootstrap from './commands/bootstrap';
 import * as controller from './commands/controller';
 import * as crds from './commands/crds';
 import * as mockLlm from './commands/mock-llm';
@@ -25,6 +26,10 @@ const COMMANDS: Record<string, Command> = {
     run: controller.run,
   },
   extproc: { summary: 'the ext_proc service Envoy calls (--config FILE | --xds ADDR)', run: extproc.run },
+  bootstrap: {
+    summary: 'print the Envoy bootstrap for a Gateway (--gateway ns/name --ads host:port)',
+    run: bootstrap.run,
+  },
   dataplane: { summary: 'the built-in Envoy subset for one Gateway (--ads, --gateway)', run: dataplane.run },
   translate: {
     summary: 'print the statuses, extproc config and xDS for a folder of manifests (-f DIR)',

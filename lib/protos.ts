@@ -133,5 +133,9 @@ function findRepoRoot(start: string): string {
 /**
  * Channel options for every xDS client (data plane, extproc, tests): a RouteConfiguration for
  * 10,000 AIRoutes is ~6 MiB, over gRPC's 4 MiB default receive limit; Envoy sets none.
+ * Channelz is off because nothing here reads it and grpc-js pays for its per-call tracking.
  */
-export const XDS_CHANNEL_OPTIONS: Record<string, number> = { 'grpc.max_receive_message_length': -1 };
+export const XDS_CHANNEL_OPTIONS: Record<string, number> = {
+  'grpc.max_receive_message_length': -1,
+  'grpc.enable_channelz': 0,
+};

@@ -15,6 +15,7 @@ import { Reconciler } from '../../controller/reconciler';
 import { SnapshotCache } from '../../controller/server/snapshot';
 import { AdsServer } from '../../controller/server/ads';
 import { envoyBootstrap } from '../../controller/xds/bootstrap';
+import { toProto3Json } from '../../lib/proto-json';
 import type { IR } from '../../controller/ir/types';
 import { startMockLlm } from '../../test/fakes/mock-llm';
 
@@ -145,7 +146,7 @@ function startDataplaneChild(gatewayKey: string, ctx: DataplaneContext): Supervi
       gatewayKey,
       adsAddress: { host: '127.0.0.1', port: ctx.adsPort },
     });
-    fs.writeFileSync(file, JSON.stringify(bootstrap));
+    fs.writeFileSync(file, JSON.stringify(toProto3Json('envoy.config.bootstrap.v3.Bootstrap', bootstrap)));
     return new SupervisedChild({
       name: `envoy ${gatewayKey}`,
       command: ctx.envoyPath,

@@ -43,7 +43,13 @@ export class RequestRecord {
     const end = this.ctx.now();
     const ok = this.status >= 200 && this.status < 300 && this.errorType === '';
     const countable = ok || this.errorType === 'client_disconnected';
-    if (this.usage || !this.requestBody || !countable) return this.record(end);
+    // The log line and histograms (~0.2 ms) wait until the reply in hand has been written:
+    // finish() runs inside process(), before the server writes the response Envoy waits for.
+    // `end` is taken now so the recorded latency does not include the wait.
+    if (this.usage || !this.requestBody || !countable) {
+      setImmediate(() => this.record(end));
+      return;
+    }
     const texts = [promptText(this.requestBody), this.completionText];
     this.requestBody = undefined;
     this.completionText = '';
