@@ -6,7 +6,7 @@ import type { ProcessingResponse } from '../gen/protos/envoy/service/ext_proc/v3
 import type { HeaderMap__Output } from '../gen/protos/envoy/config/core/v3/HeaderMap';
 import type { HeaderMutation } from '../gen/protos/envoy/service/ext_proc/v3/HeaderMutation';
 import type { ProcessingMode } from '../gen/protos/envoy/extensions/filters/http/ext_proc/v3/ProcessingMode';
-import type { GatewayError } from '../lib/errors';
+import { GatewayError } from '../lib/errors';
 import type { StatusCode } from '../gen/protos/envoy/type/v3/StatusCode';
 
 export type { ProcessingRequest__Output as ProcessingRequest, ProcessingResponse };
@@ -115,6 +115,40 @@ export function messageKind(req: ProcessingRequest__Output): ProcessingRequest__
   if (req.request_trailers) return 'request_trailers';
   if (req.response_trailers) return 'response_trailers';
   return undefined;
+}
+
+/** The four phases a processor answers; trailers pass through (Tollgate never asks for them). */
+export interface PhaseHandlers {
+  requestHeaders(req: ProcessingRequest__Output): ProcessingResponse;
+  requestBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse;
+  responseHeaders(req: ProcessingRequest__Output): ProcessingResponse;
+  responseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse;
+}
+
+/** Routes one ext_proc message to its phase; an empty message throws (internal_error). */
+export function dispatchPhase(req: ProcessingRequest__Output, handlers: PhaseHandlers): ProcessingResponse {
+  const kind = messageKind(req);
+  switch (kind) {
+    case 'request_headers':
+      return handlers.requestHeaders(req);
+    case 'request_body':
+      return handlers.requestBody(
+        req.request_body?.body ?? Buffer.alloc(0),
+        req.request_body?.end_of_stream === true,
+      );
+    case 'response_headers':
+      return handlers.responseHeaders(req);
+    case 'response_body':
+      return handlers.responseBody(
+        req.response_body?.body ?? Buffer.alloc(0),
+        req.response_body?.end_of_stream === true,
+      );
+    case 'request_trailers':
+    case 'response_trailers':
+      return passThrough(kind);
+    case undefined:
+      throw new GatewayError('internal_error', 'Empty ext_proc message.');
+  }
 }
 
 /** The answer that lets a message through unchanged (used for trailers and unexpected phases). */

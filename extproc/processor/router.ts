@@ -11,8 +11,8 @@ import {
   continueResponse,
   errorResponse,
   immediateResponse,
-  messageKind,
-  passThrough,
+  dispatchPhase,
+  type PhaseHandlers,
   readHeaders,
   type Headers,
   type ProcessingRequest,
@@ -38,30 +38,16 @@ export class RouterProcessor implements StreamProcessor {
     this.record = new RequestRecord(ctx);
   }
 
+  private readonly phases: PhaseHandlers = {
+    requestHeaders: (req) => this.onRequestHeaders(req),
+    requestBody: (chunk, end) => this.onRequestBody(chunk, end),
+    responseHeaders: (req) => this.onResponseHeaders(req),
+    responseBody: (chunk, end) => this.onResponseBody(chunk, end),
+  };
+
   process(req: ProcessingRequest): ProcessingResponse {
-    const kind = messageKind(req);
     try {
-      switch (kind) {
-        case 'request_headers':
-          return this.onRequestHeaders(req);
-        case 'request_body':
-          return this.onRequestBody(
-            req.request_body?.body ?? Buffer.alloc(0),
-            req.request_body?.end_of_stream,
-          );
-        case 'response_headers':
-          return this.onResponseHeaders(req);
-        case 'response_body':
-          return this.onResponseBody(
-            req.response_body?.body ?? Buffer.alloc(0),
-            req.response_body?.end_of_stream,
-          );
-        case 'request_trailers':
-        case 'response_trailers':
-          return passThrough(kind);
-        case undefined:
-          throw new GatewayError('internal_error', 'Empty ext_proc message.');
-      }
+      return dispatchPhase(req, this.phases);
     } catch (err) {
       return this.refuse(err instanceof GatewayError ? err : this.internal(err));
     }

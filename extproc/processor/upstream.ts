@@ -11,7 +11,8 @@ import {
   Mutation,
   continueResponse,
   errorResponse,
-  messageKind,
+  dispatchPhase,
+  type PhaseHandlers,
   passThrough,
   readHeaders,
   type ProcessingRequest,
@@ -37,30 +38,16 @@ export class UpstreamProcessor implements StreamProcessor {
 
   constructor(private readonly ctx: StreamContext) {}
 
+  private readonly phases: PhaseHandlers = {
+    requestHeaders: (req) => this.onRequestHeaders(req),
+    requestBody: (chunk, end) => this.onRequestBody(chunk, end),
+    responseHeaders: (req) => this.onResponseHeaders(req),
+    responseBody: (chunk, end) => this.onResponseBody(chunk, end),
+  };
+
   process(req: ProcessingRequest): ProcessingResponse {
-    const kind = messageKind(req);
     try {
-      switch (kind) {
-        case 'request_headers':
-          return this.onRequestHeaders(req);
-        case 'request_body':
-          return this.onRequestBody(
-            req.request_body?.body ?? Buffer.alloc(0),
-            req.request_body?.end_of_stream,
-          );
-        case 'response_headers':
-          return this.onResponseHeaders(req);
-        case 'response_body':
-          return this.onResponseBody(
-            req.response_body?.body ?? Buffer.alloc(0),
-            req.response_body?.end_of_stream === true,
-          );
-        case 'request_trailers':
-        case 'response_trailers':
-          return passThrough(kind);
-        case undefined:
-          throw new GatewayError('internal_error', 'Empty ext_proc message.');
-      }
+      return dispatchPhase(req, this.phases);
     } catch (err) {
       if (err instanceof GatewayError) return errorResponse(err);
       this.ctx.logger.error({ err }, 'upstream-level processing failed');
