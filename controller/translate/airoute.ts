@@ -7,7 +7,7 @@ import type { RouteConfig } from '../../extproc/config/schema';
 import type { BackendResolution } from './aibackend';
 import { routeBackend, ruleAction, type ResolvedRef } from './ai-rule';
 import { attachRoute, countAttachments, parentStatus, type AttachOptions, type ParentResult } from './attach';
-import { condition, type PendingCondition } from './conditions';
+import { condition, resolvedRefs, type Problem } from './conditions';
 import { useCluster, type RouteOutput } from './context';
 import { ANY_HOST } from './hostnames';
 import { namespaceOf, referenceAllowed } from './refs';
@@ -27,11 +27,6 @@ export interface AIRouteResult {
   /** Backend keys some attached rule uses (their configs go to extproc). */
   usedBackends: Set<string>;
   statuses: StatusUpdate[];
-}
-
-interface Problem {
-  reason: Reason;
-  message: string;
 }
 
 export interface AIRouteContext {
@@ -174,24 +169,13 @@ function routeStatus(
   ctx: AIRouteContext,
 ): StatusUpdate {
   const gen = route.metadata.generation;
-  const first = problems[0];
-  const resolvedRefs: PendingCondition = first
-    ? condition(
-        ConditionType.ResolvedRefs,
-        false,
-        first.reason,
-        problems.map((p) => p.message).join('; '),
-        gen,
-      )
-    : condition(ConditionType.ResolvedRefs, true, Reason.ResolvedRefs, 'References resolved', gen);
+  const refs = resolvedRefs(problems, gen);
   return {
     kind: 'AIRoute',
     namespace: namespaceOf(route),
     name: route.metadata.name,
     status: {
-      parents: parents.map((p) =>
-        parentStatus(p, resolvedRefs, route.status?.parents, ctx.controllerName, ctx.now),
-      ),
+      parents: parents.map((p) => parentStatus(p, refs, route.status?.parents, ctx.controllerName, ctx.now)),
       conditions: [],
     },
   };

@@ -2,7 +2,7 @@
 // while a condition's status stays the same, so translating an unchanged world twice yields
 // identical statuses and the writers can skip them.
 import type { Condition } from '../api';
-import type { ConditionType, Reason } from './status';
+import { ConditionType, Reason } from './status';
 
 /** A condition before its transition time is known. */
 export type PendingCondition = Omit<Condition, 'lastTransitionTime'>;
@@ -30,4 +30,24 @@ export function stampConditions(
     const lastTransitionTime = before && before.status === c.status ? before.lastTransitionTime : now;
     return { ...c, lastTransitionTime };
   });
+}
+
+/** A reference that could not be resolved, as a route reports it. */
+export interface Problem {
+  reason: Reason;
+  message: string;
+}
+
+/** ResolvedRefs for a route: False with the first problem's reason and every message, else True. */
+export function resolvedRefs(problems: readonly Problem[], generation: number | undefined): PendingCondition {
+  const first = problems[0];
+  return first
+    ? condition(
+        ConditionType.ResolvedRefs,
+        false,
+        first.reason,
+        problems.map((p) => p.message).join('; '),
+        generation,
+      )
+    : condition(ConditionType.ResolvedRefs, true, Reason.ResolvedRefs, 'References resolved', generation);
 }

@@ -5,7 +5,7 @@ import { GATEWAY_GROUP, durationToMs, type HTTPRoute } from '../api';
 import type { ClusterIR, RouteActionIR } from '../ir/types';
 import type { Resources } from '../provider/resources';
 import { attachRoute, countAttachments, parentStatus, type AttachOptions } from './attach';
-import { condition } from './conditions';
+import { condition, resolvedRefs, type Problem } from './conditions';
 import { useCluster, type RouteOutput } from './context';
 import { isIpAddress, resolveService } from './endpoints';
 import { headerFilters, routeMatch } from './http-rule';
@@ -14,11 +14,6 @@ import { ObjectIndex, namespaceOf, referenceAllowed } from './refs';
 import { ConditionType, Reason, type StatusUpdate } from './status';
 
 type Rule = HTTPRoute['spec']['rules'][number];
-interface Problem {
-  reason: Reason;
-  message: string;
-}
-
 export interface HTTPRouteContext {
   resources: Resources;
   attach: AttachOptions;
@@ -87,16 +82,7 @@ export function translateHTTPRoutes(ctx: HTTPRouteContext): StatusUpdate[] {
           });
         }
     });
-    const first = problems[0];
-    const resolvedRefs = first
-      ? condition(
-          ConditionType.ResolvedRefs,
-          false,
-          first.reason,
-          problems.map((p) => p.message).join('; '),
-          gen,
-        )
-      : condition(ConditionType.ResolvedRefs, true, Reason.ResolvedRefs, 'References resolved', gen);
+    const refs = resolvedRefs(problems, gen);
     if (unsupported.length > 0)
       for (const p of parents)
         if (p.attachments.length > 0)
@@ -113,7 +99,7 @@ export function translateHTTPRoutes(ctx: HTTPRouteContext): StatusUpdate[] {
       name: route.metadata.name,
       status: {
         parents: parents.map((p) =>
-          parentStatus(p, resolvedRefs, route.status?.parents, ctx.controllerName, ctx.now),
+          parentStatus(p, refs, route.status?.parents, ctx.controllerName, ctx.now),
         ),
       },
     });
