@@ -148,6 +148,7 @@ function inProcess(stream: boolean): number[] {
     config: sampleConfig(),
     metrics: new ExtprocMetrics(),
     logger: createLogger('bench', 'warn'),
+    services: {},
     gateway: GATEWAY,
     now: () => performance.now(),
   };

@@ -14,6 +14,7 @@ import type { ConfigStore } from './config/store';
 import { messageKind, type ProcessingRequest, type ProcessingResponse } from './messages';
 import { ExtprocMetrics } from './metrics';
 import { RouterProcessor } from './processor/router';
+import type { Services } from './services';
 import type { EndReason, StreamContext, StreamProcessor } from './processor/types';
 import { UpstreamProcessor } from './processor/upstream';
 
@@ -35,6 +36,7 @@ export interface ExtprocServerOptions {
   store: ConfigStore;
   logger: Logger;
   metrics?: ExtprocMetrics;
+  services?: Services;
 }
 
 /** "tcp:HOST:PORT", "unix:/path", or plain "HOST:PORT" -> a grpc-js bind address. */
@@ -106,6 +108,7 @@ export class ExtprocServer {
       config: this.options.store.current(),
       metrics: this.metrics,
       logger: this.options.logger,
+      services: this.options.services ?? {},
       gateway: typeof gateway === 'string' ? gateway : undefined,
       now: () => performance.now(),
     };

@@ -32,6 +32,33 @@ export const FILTER = {
   hcm: 'envoy.filters.network.http_connection_manager',
 } as const;
 
+/**
+ * jwt_authn writes the verified payload (payload_in_metadata) and, with allow_missing_or_failed,
+ * the failure status (failed_status_in_metadata) into this dynamic metadata namespace; the
+ * router-level ext_proc filter forwards the namespace (metadata_options.forwarding_namespaces).
+ */
+export const JWT_METADATA_NAMESPACE = FILTER.jwtAuthn;
+export const JWT_PAYLOAD_KEY = 'jwt_payload';
+export const JWT_FAILURE_KEY = 'jwt_failure';
+
+/**
+ * Attributes the router-level ext_proc filter requests (request_attributes): the peer address
+ * for trusted-hop identity and the verified client certificate for mTLS identity.
+ */
+export const ROUTER_REQUEST_ATTRIBUTES: readonly string[] = [
+  'source.address',
+  'connection.subject_peer_certificate',
+  'connection.uri_san_peer_certificate',
+  'connection.dns_san_peer_certificate',
+];
+
+/** Response headers for clients (not internal: they reach the client). */
+export const RESPONSE_HEADER = {
+  /** Comma-separated warnings: a budget past its soft limit, a parameter dropped, a check that logged. */
+  warning: 'tollgate-warning',
+  requestId: 'x-request-id',
+} as const;
+
 /** Paths the router-level ext_proc owns on every Gateway that has AIRoutes attached. */
 export const AI_PATHS: readonly string[] = [
   '/v1/chat/completions',

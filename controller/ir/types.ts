@@ -39,6 +39,38 @@ export interface ListenerIR {
   /** Whether the router-level ext_proc filter is in the chain (some AIRoute attached). */
   extProc: boolean;
   virtualHosts: VirtualHostIR[];
+  /** The Gateway's AIClientPolicy JWT providers: a jwt_authn filter before ext_proc. */
+  jwt?: JwtIR;
+  /** HTTPS only: verify client certificates against these CAs (AIClientPolicy mtls). */
+  clientValidation?: ClientValidationIR;
+}
+
+/**
+ * jwt_authn with allow_missing_or_failed: the filter never answers the client itself; it
+ * writes the verified payload (JWT_PAYLOAD_KEY) or the failure (JWT_FAILURE_KEY) into dynamic
+ * metadata, and extproc decides (OpenAI-shaped 401) by the caller's AIClientPolicy.
+ */
+export interface JwtIR {
+  providers: JwtProviderIR[];
+}
+
+export interface JwtProviderIR {
+  /** "namespace/policy/index"; unique within the listener. */
+  name: string;
+  issuer: string;
+  /** Empty: any audience. */
+  audiences: string[];
+  /** Remote JWKS fetched through `cluster` (a ClusterIR of kind 'jwks'), or an inline JWKS. */
+  jwks: { kind: 'remote'; uri: string; cluster: string; cacheSeconds: number } | { kind: 'inline'; json: string };
+  /** Where the token is read; default Authorization: Bearer. */
+  fromHeaders?: { name: string; valuePrefix: string }[];
+}
+
+export interface ClientValidationIR {
+  /** PEM bundle of trusted client CAs. */
+  caCertificates: string;
+  /** True: connections without a certificate are accepted (the policy decides); false: refused in TLS. */
+  optional: boolean;
 }
 
 export interface VirtualHostIR {
@@ -106,9 +138,12 @@ export interface RetryIR {
 }
 
 export interface ClusterIR {
-  /** "ai/namespace/route/rule" for AIRoute rules, "svc/namespace/name/port" for Services. */
+  /**
+   * "ai/namespace/route/rule" for AIRoute rules, "svc/namespace/name/port" for Services,
+   * "jwks/host/port" for remote JWKS endpoints.
+   */
   name: string;
-  kind: 'ai' | 'service';
+  kind: 'ai' | 'service' | 'jwks';
   connectTimeoutMs: number;
   /** EDS when every endpoint is an IP address, STRICT_DNS (inline load assignment) otherwise. */
   discovery: 'eds' | 'strict_dns';

@@ -89,6 +89,8 @@ function translateOne(route: AIRoute, ctx: AIRouteContext, result: AIRouteResult
         m.model ? { model: m.model, headers: m.headers } : { headers: m.headers },
       ),
       backends,
+      budgets: [],
+      guardrails: [],
     };
     for (const { backend } of resolved) result.usedBackends.add(backend.key);
     const { action, cluster } = ruleAction(key, rule, resolved);

@@ -61,6 +61,9 @@ export function translate(
     gateways: {},
     routes: {},
     backends: {},
+    clientPolicies: {},
+    budgets: {},
+    guardrails: {},
     limits: { ...DEFAULT_LIMITS },
   };
   // Grouped once, not filtered per Gateway (quadratic with many Gateways and rules).

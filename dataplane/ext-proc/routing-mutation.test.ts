@@ -73,7 +73,15 @@ function renderedConfigs(): { router: ProtoObject; upstream: ProtoObject } {
   const xds = toXds({
     gateways: [GATEWAY],
     extproc: EXTPROC,
-    processor: { gateways: {}, routes: {}, backends: {}, limits: { maxRequestBodyBytes: 1024 } },
+    processor: {
+      gateways: {},
+      routes: {},
+      backends: {},
+      clientPolicies: {},
+      budgets: {},
+      guardrails: {},
+      limits: { maxRequestBodyBytes: 1024 },
+    },
   }).get('ns/gw');
   const listener = xds?.listeners[0];
   const cluster = xds?.clusters.find((c) => c.name === 'ai/ns/r/0');

@@ -38,11 +38,16 @@ function doc(model: string): ProcessorConfigDocument {
         hostnames: [],
         matches: [{ model: { type: 'Exact', value: model }, headers: [] }],
         backends: [{ backend: 'ns/b', weight: 1, priority: 0 }],
+        budgets: [],
+        guardrails: [],
       },
     },
     backends: {
       'ns/b': { key: 'ns/b', schema: 'OpenAI', host: '127.0.0.1:9', pathPrefix: '/v1', models: [] },
     },
+    clientPolicies: {},
+    budgets: {},
+    guardrails: {},
     limits: { maxRequestBodyBytes: 1024 },
   };
 }

@@ -11,6 +11,7 @@ export function testContext(config: ProcessorConfig | undefined, gateway = 'defa
     config,
     metrics: new ExtprocMetrics(),
     logger: pino({ level: 'silent' }),
+    services: {},
     gateway,
     now: () => (clock += 1),
   };

@@ -5,12 +5,15 @@ import type { Logger } from '../../lib/log';
 import type { ProcessorConfig } from '../config/schema';
 import type { ProcessingRequest, ProcessingResponse } from '../messages';
 import type { ExtprocMetrics } from '../metrics';
+import type { Services } from '../services';
 
 export interface StreamContext {
   /** The config this stream started with; kept for the stream's whole life. */
   config: ProcessorConfig | undefined;
   metrics: ExtprocMetrics;
   logger: Logger;
+  /** Budgets, guardrails and audit; absent services are simply not applied. */
+  services: Services;
   /** Gateway key from the gRPC metadata (router level). */
   gateway: string | undefined;
   /** Milliseconds on a monotonic clock. */

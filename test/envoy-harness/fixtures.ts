@@ -28,6 +28,8 @@ export function sampleConfig(version = 'v1'): ProcessorConfig {
           { backend: 'default/openai', weight: 1, priority: 0 },
           { backend: 'default/fallback', weight: 1, priority: 1, modelOverride: 'llama-3' },
         ],
+        budgets: [],
+        guardrails: [],
       },
       'default/team/0': {
         key: 'default/team/0',
@@ -39,12 +41,16 @@ export function sampleConfig(version = 'v1'): ProcessorConfig {
           },
         ],
         backends: [{ backend: 'default/openai', weight: 1, priority: 0 }],
+        budgets: [],
+        guardrails: [],
       },
       'default/embed/0': {
         key: 'default/embed/0',
         hostnames: [],
         matches: [{ model: { type: 'Exact', value: 'text-embedding-3-small' }, headers: [] }],
         backends: [{ backend: 'default/openai', weight: 1, priority: 0 }],
+        budgets: [],
+        guardrails: [],
       },
     },
     backends: {
@@ -70,6 +76,9 @@ export function sampleConfig(version = 'v1'): ProcessorConfig {
         models: [{ name: 'llama-3' }],
       },
     },
+    clientPolicies: {},
+    budgets: {},
+    guardrails: {},
     limits: { maxRequestBodyBytes: 64 * 1024 },
   };
 }
