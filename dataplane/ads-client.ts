@@ -26,6 +26,10 @@ export interface AdsClientOptions {
   /** Called after every accepted response with the current accepted resources. */
   onUpdate(snapshot: Snapshot): void;
   backoff?: { baseMs: number; maxMs: number };
+  /** mTLS to the controller (see controller/certs/grpc-tls.ts); default insecure. */
+  credentials?: grpc.ChannelCredentials;
+  /** The name the server certificate must carry when it differs from the target's host. */
+  serverName?: string;
 }
 
 interface WireAny {
@@ -71,8 +75,10 @@ export class AdsClient {
     );
     this.client = new Service(
       options.target,
-      grpc.credentials.createInsecure(),
-      XDS_CHANNEL_OPTIONS,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      options.serverName
+        ? { ...XDS_CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': options.serverName }
+        : XDS_CHANNEL_OPTIONS,
     ) as grpc.Client & Record<string, unknown>;
     for (const kind of ORDER)
       this.state.set(kind, { version: '', nonce: '', names: [], requested: false, accepted: false });

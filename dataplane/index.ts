@@ -4,7 +4,7 @@
 // serves HTTP/1.1 per the rendered listeners, routes and clusters. See docs/architecture.md.
 import { closeExtProcClients } from './ext-proc/grpc-stream';
 import type { Logger } from '../lib/log';
-import { AdsClient } from './ads-client';
+import { AdsClient, type AdsClientOptions } from './ads-client';
 import { missingResources, type Snapshot } from './config/snapshot';
 import type { ListenerConfig, RouteTable } from './config/types';
 import type { ExtProcSessionFactory } from './ext-proc/types';
@@ -28,6 +28,9 @@ export interface DataplaneOptions {
   initialFetchTimeoutMs?: number;
   /** Random source for weighted clusters, load balancing and back-off (tests may fix it). */
   random?: () => number;
+  /** mTLS to the controller's ADS server (default insecure) and the name its cert must carry. */
+  adsCredentials?: AdsClientOptions['credentials'];
+  adsServerName?: string;
 }
 
 export interface Dataplane {
@@ -104,6 +107,8 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
     nodeId: options.nodeId,
     cluster: options.gatewayKey,
     logger,
+    credentials: options.adsCredentials,
+    serverName: options.adsServerName,
     onUpdate: (snapshot) => {
       // Like Envoy's init manager: nothing is served before the first LDS and CDS arrived.
       if (!ads.initialized()) return;

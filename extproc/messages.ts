@@ -117,16 +117,22 @@ export function messageKind(req: ProcessingRequest__Output): ProcessingRequest__
   return undefined;
 }
 
+/** An answer now, or later (the router level waits on budgets, webhooks and the tokenizer). */
+export type Reply = ProcessingResponse | Promise<ProcessingResponse>;
+
 /** The four phases a processor answers; trailers pass through (Tollgate never asks for them). */
-export interface PhaseHandlers {
-  requestHeaders(req: ProcessingRequest__Output): ProcessingResponse;
-  requestBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse;
-  responseHeaders(req: ProcessingRequest__Output): ProcessingResponse;
-  responseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse;
+export interface PhaseHandlers<R extends Reply = ProcessingResponse> {
+  requestHeaders(req: ProcessingRequest__Output): R;
+  requestBody(chunk: Buffer, endOfStream: boolean, req: ProcessingRequest__Output): R;
+  responseHeaders(req: ProcessingRequest__Output): R;
+  responseBody(chunk: Buffer, endOfStream: boolean): R;
 }
 
 /** Routes one ext_proc message to its phase; an empty message throws (internal_error). */
-export function dispatchPhase(req: ProcessingRequest__Output, handlers: PhaseHandlers): ProcessingResponse {
+export function dispatchPhase<R extends Reply>(
+  req: ProcessingRequest__Output,
+  handlers: PhaseHandlers<R>,
+): R | ProcessingResponse {
   const kind = messageKind(req);
   switch (kind) {
     case 'request_headers':
@@ -135,6 +141,7 @@ export function dispatchPhase(req: ProcessingRequest__Output, handlers: PhaseHan
       return handlers.requestBody(
         req.request_body?.body ?? Buffer.alloc(0),
         req.request_body?.end_of_stream === true,
+        req,
       );
     case 'response_headers':
       return handlers.responseHeaders(req);

@@ -2,7 +2,7 @@
 // (dots become underscores): token usage by type, request duration, time to first token and
 // time per output token, plus extproc's own processing time per phase and the config version.
 // Labels are route/backend/model names and error types only: never secrets or prompt text.
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Usage } from './usage';
 
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
@@ -75,6 +75,18 @@ export class ExtprocMetrics {
     buckets: PROCESSING_BUCKETS,
     registers: [this.registry],
   });
+  private readonly cost = new Counter({
+    name: 'tollgate_cost_usd_total',
+    help: 'US dollars spent, priced with the serving backend price (or the default catalog).',
+    labelNames: ['route', 'backend', 'gen_ai_response_model'],
+    registers: [this.registry],
+  });
+  private readonly unpriced = new Counter({
+    name: 'tollgate_unpriced_requests_total',
+    help: 'Requests that used tokens on a model without a known price (their cost is unknown, not 0).',
+    labelNames: ['route', 'backend', 'gen_ai_response_model'],
+    registers: [this.registry],
+  });
   private readonly configInfo = new Gauge({
     name: 'tollgate_extproc_config_info',
     help: 'The ProcessorConfig version in use (value 1).',
@@ -100,6 +112,13 @@ export class ExtprocMetrics {
     this.tokens.observe({ ...l, gen_ai_token_type: 'output' }, usage.output);
     if (usage.cached > 0) this.tokens.observe({ ...l, gen_ai_token_type: 'cached' }, usage.cached);
     if (usage.reasoning > 0) this.tokens.observe({ ...l, gen_ai_token_type: 'reasoning' }, usage.reasoning);
+  }
+
+  /** cost undefined: the model has no price; counted as unpriced, never as $0. */
+  recordCost(route: string, backend: string, model: string, cost: number | undefined): void {
+    const l = { route, backend, gen_ai_response_model: model };
+    if (cost === undefined) this.unpriced.inc(l);
+    else this.cost.inc(l, cost);
   }
 
   recordProcessing(level: string, phase: string, seconds: number): void {

@@ -93,13 +93,15 @@ export function selectRoute(
 
 /**
  * Model ids a caller may use: exact model matches, plus the models the route's backends declare
- * that its matches accept. Patterns themselves are never listed (they are not model ids).
+ * that its matches accept, each only if `allowed` (the caller's access policy) admits it there.
+ * Patterns themselves are never listed (they are not model ids).
  */
 export function listModels(
   config: ProcessorConfig,
   gateway: string,
   authority: string,
   headers: Headers,
+  allowed: (route: RouteConfig, model: string) => boolean = () => true,
 ): string[] {
   const ids = new Set<string>();
   for (const route of visibleRoutes(config, gateway, authority)) {
@@ -109,8 +111,8 @@ export function listModels(
     );
     for (const match of matches) {
       if (!headersMatch(match, headers)) continue;
-      if (match.model?.type === 'Exact') ids.add(match.model.value);
-      for (const name of served) if (modelMatches(match, name)) ids.add(name);
+      if (match.model?.type === 'Exact' && allowed(route, match.model.value)) ids.add(match.model.value);
+      for (const name of served) if (modelMatches(match, name) && allowed(route, name)) ids.add(name);
     }
   }
   return [...ids].sort();

@@ -1,6 +1,6 @@
 // The gRPC server Envoy calls: envoy.service.ext_proc.v3.ExternalProcessor/Process. Each
 // stream gets a processor for its level (initial metadata x-tollgate-phase) and the config that
-// is current when the stream opens; the processor answers every message synchronously. However
+// is current when the stream opens; the processor answers every message, in order, now or later. However
 // the stream ends (normal close, client disconnect, error), the processor is told exactly once.
 import * as grpc from '@grpc/grpc-js';
 import fs from 'node:fs';
@@ -130,24 +130,54 @@ export class ExtprocServer {
       this.streams.delete(call);
       processor.end(reason);
     };
-    call.on('data', (req: ProcessingRequest) => {
+    const respond = (req: ProcessingRequest, response: ProcessingResponse, started: number): void => {
       if (ended) return;
-      const started = performance.now();
-      const response = processor.process(req);
-      const seconds = (performance.now() - started) / 1000;
       // Reply first: Envoy is waiting on this message, the histogram is not.
       call.write(response);
+      const seconds = (performance.now() - started) / 1000;
       this.metrics.recordProcessing(phase, messageKind(req) ?? 'unknown', seconds);
       if (response.immediate_response) {
         // Envoy stops sending after an immediate response; close our side too.
         finish('complete');
         call.end();
       }
-    });
-    call.on('end', () => {
-      finish('complete');
-      call.end();
-    });
+    };
+    const run = (req: ProcessingRequest): Promise<void> | undefined => {
+      if (ended) return undefined;
+      const started = performance.now();
+      const reply = processor.process(req);
+      if (!(reply instanceof Promise)) {
+        respond(req, reply, started);
+        return undefined;
+      }
+      return reply.then((response) => respond(req, response, started));
+    };
+    // Messages of one stream are answered in order: while an answer is pending (a budget
+    // reservation, a webhook), later messages wait behind it. Synchronous answers never queue.
+    let pending: Promise<void> | undefined;
+    const enqueue = (work: () => Promise<void> | undefined): void => {
+      const next = pending ? pending.then(work) : work();
+      if (!next) return;
+      const settled: Promise<void> = next.then(
+        () => {
+          if (pending === settled) pending = undefined;
+        },
+        (err: unknown) => {
+          this.options.logger.error({ err }, 'ext_proc message failed');
+          finish('error');
+          call.destroy();
+        },
+      );
+      pending = settled;
+    };
+    call.on('data', (req: ProcessingRequest) => enqueue(() => run(req)));
+    call.on('end', () =>
+      enqueue(() => {
+        finish('complete');
+        call.end();
+        return undefined;
+      }),
+    );
     call.on('cancelled', () => finish('cancelled'));
     call.on('error', () => finish('error'));
     call.on('close', () => finish('cancelled'));

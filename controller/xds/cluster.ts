@@ -1,5 +1,6 @@
-// Clusters: one per AIRoute rule (with the upstream-level ext_proc as an upstream HTTP filter)
-// or per Service port, and the tollgate-extproc cluster every ext_proc filter calls.
+// Clusters: one per AIRoute rule (with the upstream-level ext_proc as an upstream HTTP filter),
+// per Service port, or per remote JWKS endpoint (jwt_authn fetches keys through it), and the
+// tollgate-extproc cluster every ext_proc filter calls.
 import { isIP } from 'node:net';
 import type { ProtoObject } from '../../lib/protos';
 import { EXTPROC_CLUSTER, type ClusterIR, type ExtprocTarget } from '../ir/types';
@@ -37,7 +38,7 @@ export function renderCluster(
     connect_timeout: duration(cluster.connectTimeoutMs),
     common_lb_config: { locality_weighted_lb_config: {} },
   };
-  if (cluster.discovery === 'eds') {
+  if (usesEds(cluster)) {
     out.type = 'EDS';
     out.eds_cluster_config = { eds_config: adsConfigSource() };
   } else {
@@ -56,6 +57,15 @@ export function renderCluster(
     out.per_connection_buffer_limit_bytes = u32(bufferLimitBytes);
   }
   return out;
+}
+
+/**
+ * Whether the cluster's endpoints come over EDS. A JWKS cluster is always STRICT_DNS with its
+ * endpoint inline: it is one issuer host, and an inline assignment (IP or name) needs no EDS
+ * resource for the jwt_authn fetch to start.
+ */
+export function usesEds(cluster: ClusterIR): boolean {
+  return cluster.discovery === 'eds' && cluster.kind !== 'jwks';
 }
 
 /**

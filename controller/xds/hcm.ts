@@ -4,6 +4,7 @@ import { FILTER } from '../../lib/headers';
 import type { ProtoObject } from '../../lib/protos';
 import type { ExtprocTarget, ListenerIR } from '../ir/types';
 import { routerExtProcFilter } from './filters/ext-proc';
+import { jwtAuthnFilter } from './filters/jwt-authn';
 import { routerFilter } from './filters/router';
 import { adsConfigSource, anyOf, TYPED } from './proto-values';
 
@@ -13,12 +14,15 @@ import { adsConfigSource, anyOf, TYPED } from './proto-values';
  */
 export function httpFilters(gatewayKey: string, listener: ListenerIR, extproc: ExtprocTarget): ProtoObject[] {
   const filters: ProtoObject[] = [];
-  // 1. Router-level ext_proc first: it must see the client's request before anything routes on
-  //    it, strip client-supplied x-tollgate-* headers, and set x-tollgate-route + clear the
-  //    route cache so the router re-matches. (jwt_authn, when added, goes before it so that
-  //    ext_proc receives verified claims.)
+  // 1. jwt_authn first: it only verifies (allow_missing_or_failed) and writes the payload or the
+  //    failure into dynamic metadata, which ext_proc must already see when it is called.
+  if (listener.jwt && listener.jwt.providers.length > 0) filters.push(jwtAuthnFilter(listener.jwt));
+  // 2. Router-level ext_proc: it must see the client's request before anything routes on it,
+  //    identify the caller (API key, JWT metadata, client certificate), strip client-supplied
+  //    x-tollgate-* headers, and set x-tollgate-route + clear the route cache so the router
+  //    re-matches.
   if (listener.extProc) filters.push(routerExtProcFilter(gatewayKey, extproc));
-  // 2. Router last: it is terminal and forwards to the cluster of the matched route.
+  // 3. Router last: it is terminal and forwards to the cluster of the matched route.
   filters.push(routerFilter());
   return filters;
 }

@@ -3,7 +3,7 @@
 import type { ProtoObject } from '../../lib/protos';
 import { ProcessorConfigDocument } from '../../extproc/config/schema';
 import { EXTPROC_CLUSTER, type GatewayIR, type IR } from '../ir/types';
-import { renderCluster, renderExtprocCluster } from './cluster';
+import { renderCluster, renderExtprocCluster, usesEds } from './cluster';
 import { renderLoadAssignment } from './endpoint';
 import { checkInvariants } from './invariants';
 import { renderListener } from './listener';
@@ -80,7 +80,7 @@ function renderGateway(gateway: GatewayIR, ir: IR, bufferLimit: number): XdsReso
     routes: gateway.listeners.map((l) => named(ROUTE_TYPE_URL, l.name, renderRouteConfiguration(l))),
     clusters,
     endpoints: gateway.clusters
-      .filter((c) => c.discovery === 'eds')
+      .filter((c) => usesEds(c))
       .map((c) => named(ENDPOINT_TYPE_URL, c.name, renderLoadAssignment(c))),
     secrets: gateway.secrets.map((s) => named(SECRET_TYPE_URL, s.name, renderSecret(s))),
   };

@@ -2,7 +2,15 @@
 // a violation is a bug upstream, so all of them are collected and reported in one error rather
 // than rendering config Envoy would reject (or worse, accept and misroute).
 import { isIP } from 'node:net';
-import { EXTPROC_CLUSTER, type GatewayIR, type IR, type ListenerIR, type RouteActionIR } from '../ir/types';
+import {
+  EXTPROC_CLUSTER,
+  type ClusterIR,
+  type GatewayIR,
+  type IR,
+  type ListenerIR,
+  type RouteActionIR,
+} from '../ir/types';
+import { checkListenerAuth } from './invariants-auth';
 
 export class XdsInvariantError extends Error {
   constructor(readonly problems: string[]) {
@@ -36,8 +44,12 @@ function checkGateway(problems: string[], gateway: GatewayIR): void {
   for (const addr of duplicates(gateway.listeners.map((l) => `${l.address}:${l.port}`))) {
     problems.push(`${where}: two listeners bind ${addr}`);
   }
-  for (const listener of gateway.listeners)
-    checkListener(problems, `${where} listener ${listener.name}`, listener, clusterNames, secretNames);
+  const clustersByName = new Map<string, ClusterIR>(gateway.clusters.map((c) => [c.name, c]));
+  for (const listener of gateway.listeners) {
+    const at = `${where} listener ${listener.name}`;
+    checkListener(problems, at, listener, clusterNames, secretNames);
+    checkListenerAuth(problems, at, listener, clustersByName);
+  }
   for (const cluster of gateway.clusters) {
     const at = `${where} cluster ${cluster.name}`;
     // Envoy requires connect_timeout > 0.
@@ -45,7 +57,7 @@ function checkGateway(problems: string[], gateway: GatewayIR): void {
     const weights = new Map<string, number>();
     for (const ep of cluster.endpoints) {
       checkPort(problems, `${at} endpoint ${ep.address}`, ep.port);
-      if (cluster.discovery === 'eds' && isIP(ep.address) === 0)
+      if (cluster.discovery === 'eds' && cluster.kind !== 'jwks' && isIP(ep.address) === 0)
         problems.push(`${at}: EDS endpoint ${ep.address} is not an IP`);
       const group = `${ep.priority}/${ep.backend ?? ''}`;
       const seen = weights.get(group);

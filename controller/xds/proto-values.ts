@@ -17,6 +17,7 @@ export const TYPED = {
   router: typeUrlOf('envoy.extensions.filters.http.router.v3.Router'),
   extProc: typeUrlOf('envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor'),
   extProcPerRoute: typeUrlOf('envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute'),
+  jwtAuthn: typeUrlOf('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication'),
   upstreamCodec: typeUrlOf('envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec'),
   httpProtocolOptions: typeUrlOf('envoy.extensions.upstreams.http.v3.HttpProtocolOptions'),
   downstreamTls: typeUrlOf('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext'),

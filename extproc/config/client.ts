@@ -29,6 +29,8 @@ export interface SubscribeOptions {
   logger: Logger;
   /** Defaults to insecure; use mTLS in production (the config carries credentials). */
   credentials?: grpc.ChannelCredentials;
+  /** The name the server certificate must carry when it differs from the target's host. */
+  serverName?: string;
   backoff?: { initialMs?: number; maxMs?: number };
 }
 
@@ -50,7 +52,9 @@ export function subscribeProcessorConfig(options: SubscribeOptions): ProcessorCo
   const client = new Client(
     options.target,
     options.credentials ?? grpc.credentials.createInsecure(),
-    XDS_CHANNEL_OPTIONS,
+    options.serverName
+      ? { ...XDS_CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': options.serverName }
+      : XDS_CHANNEL_OPTIONS,
   ) as unknown as AggregatedDiscoveryServiceClient;
 
   let current: ProcessorConfig | undefined;

@@ -23,7 +23,7 @@ export type Price = z.infer<typeof Price>;
 export const BackendConfig = z.object({
   /** "namespace/name" of the AIBackend. */
   key: z.string(),
-  schema: z.enum(['OpenAI', 'AzureOpenAI', 'Anthropic']),
+  schema: z.enum(['OpenAI', 'AzureOpenAI', 'Anthropic', 'Bedrock', 'Gemini', 'VertexAI']),
   /** Host header (authority) to send upstream, e.g. api.openai.com or 127.0.0.1:9001. */
   host: z.string(),
   /** Path prefix on the backend that replaces the client's /v1, e.g. /v1 or /openai/v1. */
@@ -32,6 +32,30 @@ export const BackendConfig = z.object({
   auth: z.object({ header: z.string(), value: z.string() }).optional(),
   /** AzureOpenAI only: the api-version query parameter of every request. */
   azure: z.object({ apiVersion: z.string() }).optional(),
+  /** Bedrock only: the SigV4 signing region and credentials (service "bedrock"). */
+  bedrock: z
+    .object({
+      region: z.string().min(1),
+      credentials: z.object({
+        accessKeyId: z.string().min(1),
+        secretAccessKey: z.string().min(1),
+        sessionToken: z.string().optional(),
+      }),
+    })
+    .optional(),
+  /**
+   * VertexAI only: the project and location in every path, and the service account whose OAuth
+   * token extproc fetches and caches (absent: `auth` carries a static bearer token).
+   */
+  vertex: z
+    .object({
+      project: z.string().min(1),
+      location: z.string().min(1),
+      serviceAccount: z
+        .object({ clientEmail: z.string(), privateKey: z.string(), tokenUri: z.string().optional() })
+        .optional(),
+    })
+    .optional(),
   /** Models served; empty means any. */
   models: z.array(z.object({ name: z.string(), price: Price.optional() })),
 });

@@ -10,7 +10,7 @@ import { upstreamHostAttributes } from '../../test/envoy-harness/ext-proc-client
 import type { ProcessingResponse } from '../messages';
 import { RouterProcessor } from './router';
 import { UpstreamProcessor } from './upstream';
-import { requestBody, requestHeaders, testContext } from './testing';
+import { requestBody, requestHeaders, sync, testContext } from './testing';
 
 const definition = grpcService(
   loadGrpcPackage('envoy/service/ext_proc/v3/external_processor.proto'),
@@ -71,12 +71,12 @@ describe('processors never throw and always answer validly', () => {
     fc.assert(
       fc.property(paths, bodies, fc.boolean(), (path, body, split) => {
         const p = new RouterProcessor(testContext(sampleConfig()));
-        const first = p.process(requestHeaders(chatHeaders({ ':path': path })));
+        const first = sync(p.process(requestHeaders(chatHeaders({ ':path': path }))));
         assertValid(first);
         if (first.immediate_response) return;
         const pieces = split ? [body.subarray(0, body.length >> 1), body.subarray(body.length >> 1)] : [body];
         for (let i = 0; i < pieces.length; i++) {
-          const r = p.process(requestBody(pieces[i] as Buffer, i === pieces.length - 1));
+          const r = sync(p.process(requestBody(pieces[i] as Buffer, i === pieces.length - 1)));
           assertValid(r);
           if (r.immediate_response) return;
         }
@@ -92,10 +92,10 @@ describe('processors never throw and always answer validly', () => {
         const p = new UpstreamProcessor(testContext(sampleConfig(), undefined));
         const headers = requestHeaders(chatHeaders({ ':path': path, 'x-tollgate-route': 'default/chat/0' }));
         headers.attributes = upstreamHostAttributes('default/fallback') as typeof headers.attributes;
-        const first = p.process(headers);
+        const first = sync(p.process(headers));
         assertValid(first);
         if (first.immediate_response) return;
-        assertValid(p.process(requestBody(body)));
+        assertValid(sync(p.process(requestBody(body))));
         p.end('complete');
       }),
       { numRuns: 300 },

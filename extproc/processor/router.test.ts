@@ -6,7 +6,7 @@ import { sampleConfig, chatHeaders } from '../../test/envoy-harness/fixtures';
 import type { ProcessingResponse } from '../messages';
 import { MAX_ARRAY_ITEMS } from '../request';
 import { RouterProcessor } from './router';
-import { requestBody, requestHeaders, testContext } from './testing';
+import { requestBody, requestHeaders, sync, testContext } from './testing';
 
 interface Case {
   name: string;
@@ -155,11 +155,11 @@ const CASES: Case[] = [
 function run(c: Case): ProcessingResponse {
   const p = new RouterProcessor(testContext(sampleConfig()));
   const hasBody = c.body !== undefined || c.pieces !== undefined;
-  let r = p.process(requestHeaders(chatHeaders(c.headers), !hasBody));
+  let r = sync(p.process(requestHeaders(chatHeaders(c.headers), !hasBody)));
   if (r.immediate_response || !hasBody) return r;
   const pieces = c.pieces ?? [c.body ?? ''];
   for (let i = 0; i < pieces.length && !r.immediate_response; i++) {
-    r = p.process(requestBody(pieces[i] ?? '', i === pieces.length - 1));
+    r = sync(p.process(requestBody(pieces[i] ?? '', i === pieces.length - 1)));
   }
   return r;
 }
@@ -204,7 +204,7 @@ describe('router level: bad input', () => {
 
   it('ignores trailers', () => {
     const p = new RouterProcessor(testContext(sampleConfig()));
-    const r = p.process({ request_trailers: { trailers: { headers: [] } }, request: 'request_trailers' });
+    const r = sync(p.process({ request_trailers: { trailers: { headers: [] } }, request: 'request_trailers' }));
     assert.deepEqual(r, { request_trailers: {} });
   });
 });

@@ -1,10 +1,23 @@
-// Router-level processing of one client request (docs/architecture.md, "How a request finds
-// its backend"): strip client-supplied x-tollgate-* headers, parse the buffered body once,
-// pick the AIRoute rule and set the routing header (or answer /v1/models and every error
-// itself), then watch the response go by: read and remove the upstream level's headers, pass
-// the streamed body through (minus the usage chunk the client did not ask for), count usage.
+// Router-level processing of one client request (docs/architecture.md, "Request pipeline"):
+// strip client-supplied x-tollgate-* headers, authenticate the caller with the Gateway's
+// AIClientPolicy, parse the buffered body once, pick the AIRoute rule, admit the request
+// (access, request guardrails, budget reservation: admission.ts) and set the routing header (or
+// answer /v1/models and every error itself); then watch the response go by: read and remove the
+// upstream level's headers, run response guardrails, pass the streamed body through (minus the
+// usage chunk the client did not ask for), count usage, settle the budget.
+import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../lib/errors';
-import { BACKEND_HEADER, ROUTE_HEADER, UPSTREAM_MODEL_HEADER, isInternalHeader } from '../../lib/headers';
+import {
+  BACKEND_HEADER,
+  RESPONSE_HEADER,
+  ROUTE_HEADER,
+  UPSTREAM_MODEL_HEADER,
+  isInternalHeader,
+} from '../../lib/headers';
+import type { ProcessorConfig, RouteConfig } from '../config/schema';
+import { mayUse } from '../identity/access';
+import { authenticate } from '../identity/authenticate';
+import { identityInputOf } from '../identity/input';
 import { JsonCollector } from '../json-collector';
 import {
   Mutation,
@@ -17,12 +30,25 @@ import {
   type Headers,
   type ProcessingRequest,
   type ProcessingResponse,
+  type Reply,
 } from '../messages';
 import { OPERATION_NAME, checkContentType, endpointOf, parseRequest, type Endpoint } from '../request';
 import { listModels, selectRoute } from '../routing';
+import type { Identity, IdentityInput, ResponseFilter } from '../services';
 import { SseScanner } from '../sse';
 import { RequestRecord } from './accounting';
+import { admit, authorizeFor, firedOf, policyOf, type Admitted } from './admission';
 import type { EndReason, StreamContext, StreamProcessor } from './types';
+
+/** The router filter's mode with the response body buffered: for response guardrails on JSON. */
+const BUFFER_RESPONSE_MODE = {
+  request_header_mode: 'SEND',
+  response_header_mode: 'SEND',
+  request_body_mode: 'BUFFERED',
+  response_body_mode: 'BUFFERED',
+  request_trailer_mode: 'SKIP',
+  response_trailer_mode: 'SKIP',
+} as const;
 
 export class RouterProcessor implements StreamProcessor {
   private readonly record: RequestRecord;
@@ -33,27 +59,35 @@ export class RouterProcessor implements StreamProcessor {
   private dropUsageChunk = false;
   private sse: SseScanner | undefined;
   private json: JsonCollector | undefined;
+  private identityInput: IdentityInput = { headers: new Map() };
+  private admitted: Admitted | undefined;
+  private filter: ResponseFilter | undefined;
+  private filterJson: Buffer[] | undefined;
+  private ended = false;
 
   constructor(private readonly ctx: StreamContext) {
     this.record = new RequestRecord(ctx);
   }
 
-  private readonly phases: PhaseHandlers = {
+  private readonly phases: PhaseHandlers<Reply> = {
     requestHeaders: (req) => this.onRequestHeaders(req),
     requestBody: (chunk, end) => this.onRequestBody(chunk, end),
     responseHeaders: (req) => this.onResponseHeaders(req),
     responseBody: (chunk, end) => this.onResponseBody(chunk, end),
   };
 
-  process(req: ProcessingRequest): ProcessingResponse {
+  process(req: ProcessingRequest): Reply {
     try {
-      return dispatchPhase(req, this.phases);
+      const reply = dispatchPhase(req, this.phases);
+      if (reply instanceof Promise) return reply.catch((err: unknown) => this.refuse(this.asGatewayError(err)));
+      return reply;
     } catch (err) {
-      return this.refuse(err instanceof GatewayError ? err : this.internal(err));
+      return this.refuse(this.asGatewayError(err));
     }
   }
 
   end(reason: EndReason): void {
+    this.ended = true;
     // Envoy keeps the stream open until the response has ended, so a stream that ends (even by
     // a plain half-close) before the response did means the client went away.
     if (!this.record.finished)
@@ -65,14 +99,22 @@ export class RouterProcessor implements StreamProcessor {
     this.headers = readHeaders(req.request_headers?.headers);
     const config = this.ctx.config;
     if (!config) throw new GatewayError('processor_unavailable', 'The gateway has no configuration yet.');
+    this.record.requestId = this.headers.get(RESPONSE_HEADER.requestId) || randomUUID();
+    this.identityInput = identityInputOf(req, this.headers);
     const path = this.headers.get(':path') ?? '';
     const method = this.headers.get(':method') ?? 'GET';
     this.endpoint = endpointOf(path);
     if (!this.endpoint) throw new GatewayError('route_not_found', `Unknown API path ${path.split('?')[0]}.`);
     this.record.operation = OPERATION_NAME[this.endpoint];
+    // The Gateway's policy authenticates every caller before anything else is looked at.
+    const gatewayPolicy = config.gateways[this.ctx.gateway ?? '']?.clientPolicy;
+    if (gatewayPolicy) {
+      this.record.identity = authenticate(policyOf(config, gatewayPolicy), this.identityInput, Date.now());
+    }
     if (this.endpoint === 'models') {
       if (method !== 'GET') throw new GatewayError('invalid_request', 'Use GET to list models.');
-      const ids = listModels(config, this.ctx.gateway ?? '', this.authority(), this.headers);
+      const allowed = (route: RouteConfig, model: string) => this.mayCall(config, route, model);
+      const ids = listModels(config, this.ctx.gateway ?? '', this.authority(), this.headers, allowed);
       const data = ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'tollgate' }));
       this.record.status = 200;
       return immediateResponse(200, JSON.stringify({ object: 'list', data }), 'tollgate_models');
@@ -88,7 +130,7 @@ export class RouterProcessor implements StreamProcessor {
     return continueResponse('request_headers', { mutation });
   }
 
-  private onRequestBody(chunk: Buffer, endOfStream: boolean | undefined): ProcessingResponse {
+  private onRequestBody(chunk: Buffer, endOfStream: boolean | undefined): Reply {
     const config = this.ctx.config;
     if (!config || !this.endpoint) throw new GatewayError('internal_error', 'Request body before headers.');
     this.bodySize += chunk.length;
@@ -112,8 +154,74 @@ export class RouterProcessor implements StreamProcessor {
       );
     }
     this.record.route = route.key;
-    const mutation = new Mutation().setHeader(ROUTE_HEADER, route.key);
-    return continueResponse('request_body', { mutation, clearRouteCache: true });
+    const services = this.ctx.services;
+    const slow =
+      (route.guardrails.length > 0 && services.guardrails !== undefined) ||
+      (route.budgets.length > 0 && services.budgets !== undefined);
+    if (!slow) {
+      // The common case stays synchronous: no promise, no tokenizer, no store.
+      const identity = authorizeFor(
+        config,
+        route,
+        parsed.model,
+        this.identityInput,
+        { policy: config.gateways[this.ctx.gateway ?? '']?.clientPolicy, identity: this.record.identity },
+        Date.now(),
+      );
+      this.record.identity = identity;
+      return continueResponse('request_body', {
+        mutation: new Mutation().setHeader(ROUTE_HEADER, route.key),
+        clearRouteCache: true,
+      });
+    }
+    return this.admitSlow(config, route, parsed.body, raw.length);
+  }
+
+  private async admitSlow(
+    config: ProcessorConfig,
+    route: RouteConfig,
+    body: Record<string, unknown>,
+    rawBytes: number,
+  ): Promise<ProcessingResponse> {
+    let admitted: Admitted;
+    try {
+      admitted = await admit(this.ctx, {
+        requestId: this.record.requestId,
+        config,
+        route,
+        body,
+        rawBytes,
+        headers: this.headers,
+        authority: this.authority(),
+        identityInput: this.identityInput,
+        identity: this.record.identity,
+        nowMs: Date.now(),
+      });
+    } catch (err) {
+      this.record.fired.push(...firedOf(err));
+      throw err;
+    }
+    this.admitted = admitted;
+    this.record.identity = admitted.identity;
+    this.record.reservation = admitted.reservation;
+    this.record.fired.push(...admitted.fired);
+    this.record.route = admitted.route.key;
+    if (admitted.model !== this.record.requestModel) this.record.degradedFrom = this.record.requestModel;
+    this.record.requestModel = admitted.model;
+    if (this.ended) {
+      // The client left while we waited: nothing goes upstream; end() already recorded it and
+      // the reservation is released by the record (settled with no usage).
+      this.record.settleIfNeeded();
+      return continueResponse('request_body');
+    }
+    const mutation = new Mutation().setHeader(ROUTE_HEADER, admitted.route.key);
+    let replacement: Buffer | undefined;
+    if (admitted.body) {
+      replacement = Buffer.from(JSON.stringify(admitted.body));
+      this.record.requestBody = admitted.body;
+      mutation.setHeader('content-length', String(replacement.length));
+    }
+    return continueResponse('request_body', { mutation, body: replacement, clearRouteCache: true });
   }
 
   private onResponseHeaders(req: ProcessingRequest): ProcessingResponse {
@@ -123,8 +231,20 @@ export class RouterProcessor implements StreamProcessor {
     this.record.responseModel = headers.get(UPSTREAM_MODEL_HEADER) ?? '';
     const mutation = new Mutation();
     for (const name of headers.keys()) if (isInternalHeader(name)) mutation.removeHeader(name);
+    for (const [name, value] of this.admitted?.responseHeaders ?? []) mutation.setHeader(name, value);
     const contentType = headers.get('content-type') ?? '';
-    if (contentType.startsWith('text/event-stream')) {
+    const streamed = contentType.startsWith('text/event-stream');
+    this.filter = this.responseFilter();
+    let modeOverride: typeof BUFFER_RESPONSE_MODE | undefined;
+    if (this.filter) {
+      mutation.removeHeader('content-length');
+      if (!streamed) {
+        // A JSON answer is checked whole: buffered, it can still become an error response.
+        this.filterJson = [];
+        modeOverride = BUFFER_RESPONSE_MODE;
+      }
+    }
+    if (streamed) {
       this.sse = new SseScanner(this.dropUsageChunk);
       // Dropping a chunk changes the length; streams rarely carry one, but never send a wrong one.
       if (this.dropUsageChunk && headers.has('content-length')) mutation.removeHeader('content-length');
@@ -132,16 +252,56 @@ export class RouterProcessor implements StreamProcessor {
       this.json = new JsonCollector();
     }
     if (req.response_headers?.end_of_stream) this.finishResponse();
-    return continueResponse('response_headers', { mutation });
+    return continueResponse('response_headers', { mutation, modeOverride });
+  }
+
+  /** Response guardrails apply to successful answers only; errors pass as they are. */
+  private responseFilter(): ResponseFilter | undefined {
+    const service = this.ctx.services.guardrails;
+    const admitted = this.admitted;
+    const config = this.ctx.config;
+    if (!service || !admitted || !config || this.record.status < 200 || this.record.status >= 300) return undefined;
+    const guardrails = admitted.route.guardrails.flatMap((k) => config.guardrails[k] ?? []);
+    if (guardrails.length === 0) return undefined;
+    return service.responseFilter(
+      guardrails,
+      {
+        requestId: this.record.requestId,
+        route: admitted.route.key,
+        model: admitted.model,
+        identity: admitted.identity,
+      },
+      admitted.restore,
+    );
   }
 
   private onResponseBody(chunk: Buffer, endOfStream: boolean | undefined): ProcessingResponse {
     if (this.record.firstChunkAt === undefined && chunk.length > 0) this.record.firstChunkAt = this.ctx.now();
-    let replacement: Buffer | undefined;
-    if (this.sse) replacement = this.sse.push(chunk, endOfStream === true).replacement;
-    else this.json?.push(chunk);
-    if (endOfStream) this.finishResponse();
-    return continueResponse('response_body', { body: replacement });
+    const end = endOfStream === true;
+    let out: Buffer | undefined;
+    if (this.sse) {
+      const filtered = this.filter ? this.filter.sse(chunk, end) : chunk;
+      out = this.sse.push(filtered, end).replacement ?? (this.filter ? filtered : undefined);
+    } else {
+      this.json?.push(chunk);
+      if (this.filter && this.filterJson) {
+        this.filterJson.push(chunk);
+        if (!end) return continueResponse('response_body', { body: Buffer.alloc(0) });
+        const { body, blocked } = this.filter.json(Buffer.concat(this.filterJson));
+        this.filterJson = undefined;
+        if (blocked) {
+          this.record.status = blocked.status;
+          this.record.errorType = blocked.code;
+          this.finishResponse();
+          return errorResponse(blocked);
+        }
+        const mutation = new Mutation().setHeader('content-length', String(body.length));
+        this.finishResponse();
+        return continueResponse('response_body', { body, mutation });
+      }
+    }
+    if (end) this.finishResponse();
+    return continueResponse('response_body', { body: out });
   }
 
   /** Reads usage from what the response carried, then records the request (once). */
@@ -158,6 +318,10 @@ export class RouterProcessor implements StreamProcessor {
       this.record.completionText = text;
       this.json = undefined;
     }
+    if (this.filter) {
+      this.record.fired.push(...this.filter.fired);
+      this.filter = undefined;
+    }
     this.record.finish();
   }
 
@@ -169,9 +333,27 @@ export class RouterProcessor implements StreamProcessor {
     return errorResponse(error);
   }
 
-  private internal(err: unknown): GatewayError {
+  private asGatewayError(err: unknown): GatewayError {
+    if (err instanceof GatewayError) return err;
     this.ctx.logger.error({ err }, 'router-level processing failed');
     return new GatewayError('internal_error', 'The gateway failed to process the request.');
+  }
+
+  /** /v1/models: whether this caller may use `model` through `route`. */
+  private mayCall(config: ProcessorConfig, route: RouteConfig, model: string): boolean {
+    if (!route.clientPolicy) return true;
+    const policy = config.clientPolicies[route.clientPolicy];
+    if (!policy) return false;
+    let identity: Identity | undefined = this.record.identity;
+    const gatewayPolicy = config.gateways[this.ctx.gateway ?? '']?.clientPolicy;
+    if (route.clientPolicy !== gatewayPolicy || !identity) {
+      try {
+        identity = authenticate(policy, this.identityInput, Date.now());
+      } catch {
+        return false;
+      }
+    }
+    return mayUse(policy, identity, route.key, model);
   }
 
   private tooLarge(): GatewayError {

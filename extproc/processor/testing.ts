@@ -1,7 +1,7 @@
 // Helpers for driving a processor directly (no gRPC) in unit and property tests.
 import pino from 'pino';
 import type { ProcessorConfig } from '../config/schema';
-import type { ProcessingRequest } from '../messages';
+import type { ProcessingRequest, ProcessingResponse, Reply } from '../messages';
 import { ExtprocMetrics } from '../metrics';
 import type { StreamContext } from './types';
 
@@ -32,4 +32,10 @@ export function requestHeaders(headers: Record<string, string>, endOfStream = fa
 
 export function requestBody(body: Buffer | string, endOfStream = true): ProcessingRequest {
   return { request_body: { body: Buffer.from(body), end_of_stream: endOfStream }, request: 'request_body' };
+}
+
+/** An answer that must be synchronous (no budgets, guardrails or webhooks in play). */
+export function sync(reply: Reply): ProcessingResponse {
+  if (reply instanceof Promise) throw new Error('expected a synchronous answer');
+  return reply;
 }

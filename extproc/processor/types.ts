@@ -1,9 +1,11 @@
 // What a per-stream processor is: one object per ext_proc gRPC stream (one HTTP request at the
-// router level, one attempt at the upstream level) that answers each message synchronously and
-// is told once when the stream ends, however it ends.
+// router level, one attempt at the upstream level) that answers each message and
+// is told once when the stream ends, however it ends. Answers are synchronous where they can be
+// (no allocation of a promise on the hot path) and asynchronous where the work is (budgets,
+// guardrail webhooks, the tokenizer worker).
 import type { Logger } from '../../lib/log';
 import type { ProcessorConfig } from '../config/schema';
-import type { ProcessingRequest, ProcessingResponse } from '../messages';
+import type { ProcessingRequest, Reply } from '../messages';
 import type { ExtprocMetrics } from '../metrics';
 import type { Services } from '../services';
 
@@ -23,7 +25,11 @@ export interface StreamContext {
 export type EndReason = 'complete' | 'cancelled' | 'error';
 
 export interface StreamProcessor {
-  process(req: ProcessingRequest): ProcessingResponse;
+  /**
+   * Answers one message. A promise means "later": the server answers messages of one stream in
+   * order and never calls process() again before the previous answer has been written.
+   */
+  process(req: ProcessingRequest): Reply;
   /** The gRPC stream ended (normally, or because the client or Envoy went away). Idempotent. */
   end(reason: EndReason): void;
 }

@@ -3,7 +3,9 @@
 // rewrites path, Host, credentials and body. Every x-tollgate-* header and the client's own
 // credentials are removed before the provider sees the request; the response tells the router
 // level which backend and model served it. When the backend's schema is not OpenAI's, the
-// response body stays STREAMED through this level and is translated chunk by chunk.
+// response body stays STREAMED through this level and is translated chunk by chunk. The body
+// phase may answer asynchronously: SigV4 signing and OAuth token fetches happen there, over the
+// final body.
 import { GatewayError } from '../../lib/errors';
 import { BACKEND_HEADER, ROUTE_HEADER, UPSTREAM_MODEL_HEADER, isInternalHeader } from '../../lib/headers';
 import type { BackendConfig, RouteConfig } from '../config/schema';
@@ -14,12 +16,13 @@ import {
   dispatchPhase,
   type PhaseHandlers,
   passThrough,
+  type Reply,
   readHeaders,
   type ProcessingRequest,
   type ProcessingResponse,
 } from '../messages';
 import { translatorFor } from '../providers';
-import type { ResponseTranslator } from '../providers/translator';
+import type { RequestTranslation, ResponseTranslator } from '../providers/translator';
 import { endpointOf, parseRequest, type Endpoint } from '../request';
 import { upstreamBackendKey } from '../upstream-host';
 import type { EndReason, StreamContext, StreamProcessor } from './types';
@@ -38,23 +41,28 @@ export class UpstreamProcessor implements StreamProcessor {
 
   constructor(private readonly ctx: StreamContext) {}
 
-  private readonly phases: PhaseHandlers = {
+  private readonly phases: PhaseHandlers<Reply> = {
     requestHeaders: (req) => this.onRequestHeaders(req),
     requestBody: (chunk, end) => this.onRequestBody(chunk, end),
     responseHeaders: (req) => this.onResponseHeaders(req),
     responseBody: (chunk, end) => this.onResponseBody(chunk, end),
   };
 
-  process(req: ProcessingRequest): ProcessingResponse {
+  process(req: ProcessingRequest): Reply {
     try {
-      return dispatchPhase(req, this.phases);
+      const reply = dispatchPhase(req, this.phases);
+      return reply instanceof Promise ? reply.catch((err: unknown) => this.failed(err)) : reply;
     } catch (err) {
-      if (err instanceof GatewayError) return errorResponse(err);
-      this.ctx.logger.error({ err }, 'upstream-level processing failed');
-      return errorResponse(
-        new GatewayError('internal_error', 'The gateway failed to prepare the upstream request.'),
-      );
+      return this.failed(err);
     }
+  }
+
+  private failed(err: unknown): ProcessingResponse {
+    if (err instanceof GatewayError) return errorResponse(err);
+    this.ctx.logger.error({ err }, 'upstream-level processing failed');
+    return errorResponse(
+      new GatewayError('internal_error', 'The gateway failed to prepare the upstream request.'),
+    );
   }
 
   end(_reason: EndReason): void {
@@ -94,7 +102,7 @@ export class UpstreamProcessor implements StreamProcessor {
     return continueResponse('request_headers', { mutation });
   }
 
-  private onRequestBody(chunk: Buffer, endOfStream: boolean | undefined): ProcessingResponse {
+  private onRequestBody(chunk: Buffer, endOfStream: boolean | undefined): Reply {
     if (!this.backend) throw new GatewayError('internal_error', 'Request body before headers.');
     if (chunk.length > 0) this.bodyChunks.push(chunk);
     if (!endOfStream) return continueResponse('request_body');
@@ -105,11 +113,18 @@ export class UpstreamProcessor implements StreamProcessor {
     const parsed = parseRequest(this.endpoint, raw);
     this.upstreamModel = this.modelOverride ?? parsed.model;
     const translator = translatorFor(this.backend.schema);
-    const { body, path } = translator.requestBody(parsed, this.upstreamModel, this.clientPath, this.backend);
+    const translation = translator.requestBody(parsed, this.upstreamModel, this.clientPath, this.backend);
     this.responseTranslator = translator.responseTranslator(parsed);
+    return translation instanceof Promise
+      ? translation.then((t) => this.bodyResponse(t))
+      : this.bodyResponse(translation);
+  }
+
+  private bodyResponse({ body, path, headers }: RequestTranslation): ProcessingResponse {
     const mutation = new Mutation();
     if (path !== undefined) mutation.setHeader(':path', path);
     if (body) mutation.setHeader('content-length', String(body.length));
+    for (const [name, value] of headers ?? []) mutation.setHeader(name, value);
     return continueResponse('request_body', { mutation, body });
   }
 

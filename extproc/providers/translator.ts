@@ -20,6 +20,11 @@ export interface RequestTranslation {
   body?: Buffer;
   /** The upstream path, when it depends on the model (Azure deployments). */
   path?: string;
+  /**
+   * Headers that depend on the final request (a SigV4 signature over the body, a fetched OAuth
+   * token); set at the request body phase, after those of requestHeaders.
+   */
+  headers?: Array<[string, string]>;
 }
 
 /**
@@ -38,14 +43,15 @@ export interface Translator {
   /**
    * The request for the backend. `model` is what the backend is asked for (the rule's
    * modelOverride or the client's model). Throws a GatewayError (400 naming the parameter)
-   * for what the backend cannot honour.
+   * for what the backend cannot honour. Asynchronous only where credentials need it (request
+   * signing, token fetches); a Promise rejects with the same GatewayErrors.
    */
   requestBody(
     req: ParsedRequest,
     model: string,
     clientPath: string,
     backend: BackendConfig,
-  ): RequestTranslation;
+  ): RequestTranslation | Promise<RequestTranslation>;
   /** The response translator of one attempt; undefined when responses are already OpenAI's. */
   responseTranslator(req: ParsedRequest): ResponseTranslator | undefined;
 }

@@ -4,7 +4,9 @@
 import {
   FILTER,
   GATEWAY_METADATA,
+  JWT_METADATA_NAMESPACE,
   PHASE_METADATA,
+  ROUTER_REQUEST_ATTRIBUTES,
   UPSTREAM_HOST_METADATA_ATTRIBUTE,
   type Phase,
 } from '../../../lib/headers';
@@ -45,6 +47,11 @@ function externalProcessor(phase: Phase, gatewayKey: string, extproc: ExtprocTar
     // Each backend has its own host: extproc rewrites :authority/host per attempt, which Envoy's
     // default mutation rules forbid (host, :authority, :scheme, :method); x-envoy-* stays locked.
     config.mutation_rules = { allow_all_routing: { value: true } };
+  } else {
+    // The router level identifies the caller: the peer address (trusted hops) and the verified
+    // client certificate come as attributes, jwt_authn's result as forwarded dynamic metadata.
+    config.request_attributes = [...ROUTER_REQUEST_ATTRIBUTES];
+    config.metadata_options = { forwarding_namespaces: { untyped: [JWT_METADATA_NAMESPACE] } };
   }
   return anyOf(TYPED.extProc, config);
 }
