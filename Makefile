@@ -49,6 +49,7 @@ check: gen format ## regenerate CRDs and goldens, format, then fail if git shows
 
 unit: build ## run the tests (needs a build)
 	bash test/ensure-redis.sh
+	bash test/helm/ensure-go.sh
 	node --test --test-concurrency=2 $(TESTS)
 
 test: install build lint format-check unit ## install, lint, type-check, all tests

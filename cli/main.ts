@@ -8,8 +8,10 @@ import * as crds from './commands/crds';
 import * as mockLlm from './commands/mock-llm';
 import * as dataplane from './commands/dataplane';
 import * as extproc from './commands/extproc';
+import * as keys from './commands/keys';
 import * as runCommand from './commands/run';
 import * as translate from './commands/translate';
+import * as usage from './commands/usage';
 
 interface Command {
   summary: string;
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'print the statuses, extproc config and xDS for a folder of manifests (-f DIR)',
     run: translate.run,
   },
+  keys: { summary: 'create, list or revoke API keys (--dir DIR for local mode)', run: keys.run },
+  usage: { summary: 'what a budget has used and left, per subject (--budget ns/name)', run: usage.run },
   crds: { summary: 'print (or --out DIR: write) the CRD YAML generated from the zod schemas', run: crds.run },
   'mock-llm': {
     summary: 'a fake OpenAI-compatible upstream driven by x-mock-* headers (--port, --name)',

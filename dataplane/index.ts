@@ -9,6 +9,7 @@ import { missingResources, type Snapshot } from './config/snapshot';
 import type { ListenerConfig, RouteTable } from './config/types';
 import type { ExtProcSessionFactory } from './ext-proc/types';
 import { ListenerManager } from './http/listeners';
+import { KeySets, type KeySetOptions } from './jwt/key-sets';
 import { handleStream, type StreamContext } from './http/stream';
 import { ClusterManager } from './upstream/cluster-manager';
 
@@ -31,6 +32,8 @@ export interface DataplaneOptions {
   /** mTLS to the controller's ADS server (default insecure) and the name its cert must carry. */
   adsCredentials?: AdsClientOptions['credentials'];
   adsServerName?: string;
+  /** jwt_authn key sets (tests shorten the unknown-kid refetch cooldown). */
+  jwks?: KeySetOptions;
 }
 
 export interface Dataplane {
@@ -51,6 +54,7 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
     logger,
     random: options.random ?? Math.random,
     extProcFactory: options.extProcFactory,
+    keySets: new KeySets(options.jwks),
     resolveCluster: (name) => clusters.resolveCluster(name),
     routeTable: (listener: ListenerConfig) =>
       listener.hcm.routes.kind === 'inline'
@@ -93,6 +97,8 @@ export async function startDataplane(options: DataplaneOptions): Promise<Datapla
       await clusters.update(snapshot.cluster, snapshot.endpoint);
       applied = snapshot;
       await listeners.update(snapshot.listener, snapshot.secret);
+      // jwt_authn async_fetch: remote JWKS are fetched as the listener starts, not on first use.
+      for (const listener of snapshot.listener.values()) ctx.keySets.prefetch(listener.hcm.jwtAuthn);
       markReady();
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'applying the configuration failed');

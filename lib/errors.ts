@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'permission_denied'
   | 'rate_limited'
   | 'budget_exceeded'
+  | 'budget_unavailable'
   | 'guardrail_blocked'
   | 'upstream_error'
   | 'upstream_timeout'
@@ -33,6 +34,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   permission_denied: 403,
   rate_limited: 429,
   budget_exceeded: 429,
+  /** The budget store is unreachable and a budget's failMode is Closed. */
+  budget_unavailable: 503,
   guardrail_blocked: 400,
   upstream_error: 502,
   upstream_timeout: 504,

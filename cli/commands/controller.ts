@@ -1,6 +1,8 @@
 // `tollgate controller`: the in-cluster (or kubeconfig) controller. Watches Gateway API
 // resources and Tollgate's CRDs, serves Envoy and extproc over ADS, and writes status
 // conditions while it holds the leader Lease (every replica serves xDS; one writes status).
+// With --provision the leader also provisions Envoy per Gateway; --tls-* serve ADS over mTLS
+// (see controller-security.ts).
 import os from 'node:os';
 import { parseFlags, stringFlag, type FlagSpec } from '../args';
 import { createLogger } from '../../lib/log';
@@ -15,6 +17,10 @@ import {
   type StatusUpdate,
 } from '../../controller/provider/kubernetes';
 import { extprocTarget } from './translate';
+import { kubernetesObjectClient } from '../../controller/provider/kubernetes';
+import { Provisioner } from '../../controller/provision/provisioner';
+import { withProxyStatus } from '../../controller/translate/gateway-status';
+import { SECURITY_FLAGS, SECURITY_HELP, provisionSettings, serverSecurity } from './controller-security';
 
 const FLAGS: FlagSpec = {
   help: { type: 'boolean', alias: 'h' },
@@ -27,6 +33,7 @@ const FLAGS: FlagSpec = {
   identity: { type: 'string', default: process.env.POD_NAME ?? os.hostname() },
   'lease-duration': { type: 'string', default: '15s' },
   'renew-interval': { type: 'string', default: '2s' },
+  ...SECURITY_FLAGS,
 };
 
 const HELP = `usage: tollgate controller [options]
@@ -44,7 +51,7 @@ const HELP = `usage: tollgate controller [options]
   --renew-interval DUR     how often the leader renews the Lease (default 2s); a leader that cannot
                            renew for 2/3 of the lease duration stops writing status
                            DUR: a number with unit ms, s or m, e.g. 500ms, 15s, 1m
-`;
+${SECURITY_HELP}`;
 
 /** "500ms", "15s", "1m" -> milliseconds; anything else is a clear error naming the flag. */
 export function parseDurationFlag(name: string, value: string): number {
@@ -101,18 +108,52 @@ export async function run(argv: string[]): Promise<number> {
   if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
   else kubeConfig.loadFromDefault();
 
+  const controllerNamespace = stringFlag(flags, 'lease-namespace') ?? 'tollgate-system';
+  const objects = kubernetesObjectClient(kubeConfig);
+  const security = await serverSecurity(flags, { namespace: controllerNamespace, client: objects, logger });
   const cache = new SnapshotCache();
-  const ads = new AdsServer({ cache, logger });
+  const ads = new AdsServer({ cache, logger, credentials: security.credentials });
   const port = await ads.listen(stringFlag(flags, 'ads-listen') ?? '0.0.0.0:18000');
-  logger.info({ port }, 'ADS server listening');
+  logger.info({ port, mtls: Boolean(security.credentials) }, 'ADS server listening');
 
   const statusWriter = new StatusWriter({ kubeConfig, logger });
   const statuses = latestWinsWriter((updates) => statusWriter.write(updates));
+  const namespaces = flags.namespace as string[];
+  let leading = (): boolean => false;
+  let lastStatuses: StatusUpdate[] = [];
+  const provisioner =
+    flags.provision === true
+      ? new Provisioner({
+          client: objects,
+          settings: provisionSettings(flags, {
+            namespace: controllerNamespace,
+            adsPort: port,
+            extproc: stringFlag(flags, 'extproc'),
+            tls: Boolean(security.credentials),
+            logger,
+          }),
+          logger,
+          namespaces: namespaces.length > 0 ? namespaces : undefined,
+          isLeader: () => leading(),
+          clientCertFor: security.certs ? (ns) => security.certs!.clientCert(ns) : undefined,
+          onObserved: () => statuses.submit(withProxies(lastStatuses)),
+        })
+      : undefined;
+  // Gateway status completed with the provisioned proxies' addresses and readiness.
+  const withProxies = (updates: StatusUpdate[]): StatusUpdate[] => {
+    if (!provisioner) return updates;
+    const now = new Date().toISOString();
+    const observed = provisioner.observed();
+    return updates.map((u) => withProxyStatus(u, observed.get(`${u.namespace}/${u.name}`), now));
+  };
   const reconciler = new Reconciler({
     cache,
     logger,
     extproc: extprocTarget(stringFlag(flags, 'extproc')),
-    onStatuses: (updates) => statuses.submit(updates),
+    onStatuses: (updates) => {
+      lastStatuses = updates;
+      statuses.submit(withProxies(updates));
+    },
   });
   const election = startLeaderElection({
     kubeConfig,
@@ -124,24 +165,31 @@ export async function run(argv: string[]): Promise<number> {
     onStartedLeading: () => {
       logger.info('became leader; writing status');
       const last = reconciler.last;
-      if (last) statuses.submit(last.statuses);
+      if (last) statuses.submit(withProxies(last.statuses));
+      provisioner?.kick();
     },
     onStoppedLeading: () => logger.warn('lost leadership; no longer writing status'),
     logger,
   });
   statusWriter.setLeaderCheck(() => election.isLeader());
-  const namespaces = flags.namespace as string[];
+  leading = () => election.isLeader();
   const provider = startKubernetesProvider({
     kubeConfig,
     namespaces: namespaces.length > 0 ? namespaces : undefined,
     logger,
-    onChange: (resources) => reconciler.update(resources),
+    onChange: (resources) => {
+      reconciler.update(resources);
+      provisioner?.update(resources);
+    },
   });
 
   await stopped;
   logger.info('shutting down');
   provider.close();
   reconciler.close();
+  provisioner?.close();
+  await provisioner?.idle();
+  security.close();
   await statuses.idle();
   statusWriter.close();
   await election.close();

@@ -1,6 +1,7 @@
 // `tollgate extproc`: the ext_proc gRPC service Envoy calls. Its config comes either from a
 // static file (--config) or from the controller's ADS server (--xds); the admin server serves
 // /metrics, /healthz and /readyz. SIGINT/SIGTERM stop intake, let open streams finish, then exit.
+// --xds-ca/--xds-cert/--xds-key make the config stream mTLS (files re-read every minute).
 import { parseFlags, stringFlag } from '../args';
 import { createLogger } from '../../lib/log';
 import { startAdminServer } from '../../extproc/admin';
@@ -8,6 +9,7 @@ import { loadProcessorConfigFile, subscribeProcessorConfig } from '../../extproc
 import { EXTPROC_NODE_CLUSTER } from '../../extproc/config/schema';
 import { ConfigStore } from '../../extproc/config/store';
 import { ExtprocServer } from '../../extproc/server';
+import { clientTlsFromFlags } from '../../controller/certs/grpc-tls';
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, {
@@ -17,6 +19,10 @@ export async function run(argv: string[]): Promise<number> {
     config: { type: 'string' },
     xds: { type: 'string' },
     'node-id': { type: 'string' },
+    'xds-ca': { type: 'string' },
+    'xds-cert': { type: 'string' },
+    'xds-key': { type: 'string' },
+    'xds-server-name': { type: 'string' },
   });
   const configFile = stringFlag(flags, 'config');
   const xds = stringFlag(flags, 'xds');
@@ -43,6 +49,12 @@ export async function run(argv: string[]): Promise<number> {
       nodeId: stringFlag(flags, 'node-id') ?? `extproc-${process.pid}`,
       onConfig: (config) => store.set(config),
       logger,
+      credentials: clientTlsFromFlags({
+        ca: stringFlag(flags, 'xds-ca'),
+        cert: stringFlag(flags, 'xds-cert'),
+        key: stringFlag(flags, 'xds-key'),
+      }),
+      serverName: stringFlag(flags, 'xds-server-name'),
     });
   }
 

@@ -27,6 +27,9 @@ export async function run(argv: string[]): Promise<number> {
     'ads-port': { type: 'string', default: '0' },
     'admin-port': { type: 'string', default: '9090' },
     envoy: { type: 'string' },
+    'redis-url': { type: 'string' },
+    'audit-log': { type: 'string' },
+    'audit-include-bodies': { type: 'boolean' },
   });
   const dir = requireFlag(flags, 'file');
   const bind = stringFlag(flags, 'bind') ?? '127.0.0.1';
@@ -50,11 +53,14 @@ export async function run(argv: string[]): Promise<number> {
 
   const envoyPath = stringFlag(flags, 'envoy') ?? findOnPath('envoy');
   const adminPort = stringFlag(flags, 'admin-port') ?? '9090';
-  const extproc = new SupervisedChild({
-    name: 'extproc',
-    args: ['extproc', '--listen', `unix:${socket}`, '--xds', adsAddress, '--admin-port', adminPort],
-    logger,
-  });
+  // Budget counters, audit records: extproc's own settings, passed through.
+  const extprocArgs = ['extproc', '--listen', `unix:${socket}`, '--xds', adsAddress, '--admin-port', adminPort];
+  const redisUrl = stringFlag(flags, 'redis-url');
+  if (redisUrl) extprocArgs.push('--redis-url', redisUrl);
+  const auditLog = stringFlag(flags, 'audit-log');
+  if (auditLog) extprocArgs.push('--audit-log', auditLog);
+  if (flags['audit-include-bodies'] === true) extprocArgs.push('--audit-include-bodies');
+  const extproc = new SupervisedChild({ name: 'extproc', args: extprocArgs, logger });
 
   const dataplanes = new Map<string, SupervisedChild>();
   const ensureDataplanes = (ir: IR) => {

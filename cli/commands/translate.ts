@@ -1,10 +1,12 @@
 // `tollgate translate -f DIR`: runs the controller's pipeline once over a folder of manifests
-// and prints the statuses, the extproc document and the xDS per Gateway as YAML: the
-// debugging tool a platform engineer reaches for. Secrets (API keys, TLS private keys) are
-// redacted unless --show-secrets is given.
+// and prints the statuses, which policies apply to each AIRoute rule, the extproc document and
+// the xDS per Gateway as YAML: the debugging tool a platform engineer reaches for. Secrets
+// (upstream API keys, webhook headers, inline JWKS, TLS private keys) are redacted unless
+// --show-secrets is given.
 import { parseFlags, parseAddress, requireFlag, stringFlag } from '../args';
 import { loadResources } from '../../controller/provider/files';
 import { translate } from '../../controller/translate';
+import { policySummary } from '../../controller/translate/policy-summary';
 import { toXds } from '../../controller/xds';
 import { toYaml } from '../../lib/yaml';
 import type { ExtprocTarget } from '../../controller/ir/types';
@@ -26,9 +28,16 @@ export async function run(argv: string[]): Promise<number> {
   const xds = Object.fromEntries([...toXds(ir)].map(([key, r]) => [key, r]));
   if (flags['show-secrets'] !== true) {
     for (const b of Object.values(processor.backends)) if (b.auth) b.auth.value = '[redacted]';
+    for (const g of Object.values(processor.guardrails))
+      for (const c of g.checks) if (c.type === 'Webhook') for (const h of c.headers) h.value = '[redacted]';
     redactPrivateKeys(xds);
   }
-  const sections: Record<string, unknown> = { statuses, processor, xds };
+  const sections: Record<string, unknown> = {
+    statuses,
+    policies: policySummary(ir.processor),
+    processor,
+    xds,
+  };
   const which = stringFlag(flags, 'output') ?? 'all';
   const out = which === 'all' ? sections : { [which]: sections[which] };
   process.stdout.write(toYaml(out));
@@ -45,7 +54,8 @@ function redactPrivateKeys(value: unknown): void {
     for (const v of value) redactPrivateKeys(v);
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'private_key' && v && typeof v === 'object')
+      // TLS private keys; inline JWKS (may hold symmetric "oct" keys)
+      if ((k === 'private_key' || k === 'local_jwks') && v && typeof v === 'object')
         (value as Record<string, unknown>)[k] = { inline_string: '[redacted]' };
       else redactPrivateKeys(v);
     }

@@ -5,9 +5,17 @@ import { API_VERSION, Condition, Duration, ObjectMeta, SecretKeyReference } from
 
 /**
  * API schemas a backend can speak. OpenAI covers every OpenAI-compatible server (vLLM, Ollama...);
- * AzureOpenAI uses deployment paths and api-version; Anthropic is the Messages API.
+ * AzureOpenAI uses deployment paths and api-version; Anthropic is the Messages API; Bedrock the
+ * Converse API (SigV4); Gemini the Gemini API (generativelanguage); VertexAI Gemini on Vertex AI.
  */
-export const BACKEND_SCHEMAS = ['OpenAI', 'AzureOpenAI', 'Anthropic'] as const;
+export const BACKEND_SCHEMAS = [
+  'OpenAI',
+  'AzureOpenAI',
+  'Anthropic',
+  'Bedrock',
+  'Gemini',
+  'VertexAI',
+] as const;
 export type BackendSchema = (typeof BACKEND_SCHEMAS)[number];
 
 export const ModelPrice = z
@@ -78,7 +86,7 @@ export const AIBackendSpec = z
               .string()
               .optional()
               .describe(
-                'Header that carries the key; defaults per schema: authorization (OpenAI), api-key (AzureOpenAI), x-api-key (Anthropic).',
+                'Header that carries the key; defaults per schema: authorization (OpenAI, Bedrock API keys, VertexAI access tokens), api-key (AzureOpenAI), x-api-key (Anthropic), x-goog-api-key (Gemini).',
               ),
             prefix: z
               .string()
@@ -102,6 +110,52 @@ export const AIBackendSpec = z
       })
       .optional()
       .describe('AzureOpenAI only. The deployment in the path is the model name (after modelOverride).'),
+    bedrock: z
+      .object({
+        region: z.string().min(1).describe('AWS region the requests are signed for, e.g. us-east-1.'),
+        credentials: z
+          .object({
+            secretRef: z
+              .object({
+                name: z.string().min(1).describe('Name of the Secret.'),
+                namespace: z
+                  .string()
+                  .optional()
+                  .describe('Namespace of the Secret; a cross-namespace reference needs a ReferenceGrant.'),
+              })
+              .describe('Secret with the keys accessKeyId, secretAccessKey and optionally sessionToken.'),
+          })
+          .optional()
+          .describe('Static IAM credentials for SigV4; absent: auth.apiKey carries a Bedrock API key.'),
+      })
+      .optional()
+      .describe('Bedrock only (required for it). The model id (after modelOverride) goes in the path.'),
+    vertex: z
+      .object({
+        project: z.string().min(1).describe('Google Cloud project id.'),
+        location: z.string().min(1).describe('Vertex AI location, e.g. us-central1 or global.'),
+        serviceAccount: z
+          .object({
+            secretRef: z
+              .object({
+                name: z.string().min(1).describe('Name of the Secret.'),
+                namespace: z
+                  .string()
+                  .optional()
+                  .describe('Namespace of the Secret; a cross-namespace reference needs a ReferenceGrant.'),
+                key: z.string().default('service-account.json').describe('Key holding the JSON key file.'),
+              })
+              .describe('Secret key holding a service-account JSON key file.'),
+          })
+          .optional()
+          .describe(
+            'Service account whose OAuth tokens extproc fetches and caches; absent: auth.apiKey carries a token.',
+          ),
+      })
+      .optional()
+      .describe(
+        'VertexAI only (required for it). The endpoint URL is https://{location}-aiplatform.googleapis.com/v1.',
+      ),
     models: z
       .array(BackendModel)
       .max(256)

@@ -4,20 +4,23 @@
 // to BudgetConfig in extproc/config/schema.ts; the window is the one friendlier shape:
 // `{rolling: 1h}` or `{calendar: Month, timeZone: Europe/Paris}`.
 import { z } from 'zod';
-import { API_VERSION, Condition, Duration, ObjectMeta, durationToMs } from './common';
+import { API_VERSION, Duration, ObjectMeta, durationToMs } from './common';
 import { Glob, PolicyConditions, isTimeZone, policyTargetRef } from './policy';
 
 /** BudgetWindow's bounds for rolling windows. */
 export const MAX_ROLLING_SECONDS = 31 * 86400;
 
-export const RollingDuration = Duration.refine(
-  (d) => durationToMs(d) >= 1000 && durationToMs(d) <= MAX_ROLLING_SECONDS * 1000,
-  'must be between 1s and 744h (31 days)',
-).describe('A sliding window, e.g. 1m, 1h, 24h (1s to 744h).');
+export const RollingDuration = Duration.max(32)
+  .refine(
+    (d) => durationToMs(d) >= 1000 && durationToMs(d) <= MAX_ROLLING_SECONDS * 1000,
+    'must be between 1s and 744h (31 days)',
+  )
+  .describe('A sliding window, e.g. 1m, 1h, 24h (1s to 744h).');
 
 export const TimeZone = z
   .string()
   .min(1)
+  .max(64)
   .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris')
   .describe('IANA time zone the calendar period starts in (at local midnight); defaults to UTC.');
 
@@ -30,7 +33,10 @@ export const BudgetWindowSpec = z
       .describe('A calendar period starting at local midnight (weeks start on Monday).'),
     timeZone: TimeZone.optional(),
   })
-  .refine((w) => (w.rolling === undefined) !== (w.calendar === undefined), 'set exactly one of rolling and calendar')
+  .refine(
+    (w) => (w.rolling === undefined) !== (w.calendar === undefined),
+    'set exactly one of rolling and calendar',
+  )
   .refine((w) => w.timeZone === undefined || w.calendar !== undefined, {
     message: 'timeZone is only for calendar windows',
     path: ['timeZone'],
@@ -61,11 +67,16 @@ export const BudgetSubject = z
     message: 'name is required for Header and Claim subjects and only allowed there',
     path: ['name'],
   })
-  .describe('A request without the value counts under the subject "(none)": a missing value never escapes a budget.');
+  .describe(
+    'A request without the value counts under the subject "(none)": a missing value never escapes a budget.',
+  );
 
 export const BudgetAction = z
   .object({
-    kind: z.enum(['Reject', 'Degrade']).default('Reject').describe('Reject with 429, or Degrade the request.'),
+    kind: z
+      .enum(['Reject', 'Degrade'])
+      .default('Reject')
+      .describe('Reject with 429, or Degrade the request.'),
     model: z.string().min(1).optional().describe('Degrade: send the request with this (cheaper) model.'),
     maxTokens: z.number().int().positive().optional().describe('Degrade: cap max_tokens to this.'),
   })
@@ -85,7 +96,11 @@ export const AIBudgetSpec = z
       .max(16)
       .describe('Gateways, AIRoutes (or one rule with sectionName) and AIBackends this budget applies to.'),
     subject: BudgetSubject.default({ kind: 'Global' }),
-    models: z.array(Glob).max(64).default([]).describe('Requested-model globs this budget counts; empty means all.'),
+    models: z
+      .array(Glob)
+      .max(64)
+      .default([])
+      .describe('Requested-model globs this budget counts; empty means all.'),
     limits: z.array(BudgetLimitSpec).min(1).max(16).describe('Limits; a request must fit every one.'),
     action: BudgetAction.default({ kind: 'Reject' }),
     softLimitPercent: z
@@ -101,7 +116,9 @@ export const AIBudgetSpec = z
     unpriced: z
       .enum(['Reject', 'CountTokens'])
       .default('Reject')
-      .describe('A Cost limit meets a model without a price: Reject (400) or CountTokens (admit, count tokens only).'),
+      .describe(
+        'A Cost limit meets a model without a price: Reject (400) or CountTokens (admit, count tokens only).',
+      ),
     defaultMaxOutputTokens: z
       .number()
       .int()
@@ -130,7 +147,10 @@ export const BudgetUsage = z
                     used: z.number().describe('Counted in the current window.'),
                     limit: z.number().describe('The limit amount.'),
                     remaining: z.number().describe('limit - used, never below 0.'),
-                    resetsAt: z.string().optional().describe('When the window next frees capacity (RFC 3339).'),
+                    resetsAt: z
+                      .string()
+                      .optional()
+                      .describe('When the window next frees capacity (RFC 3339).'),
                   })
                   .describe('Usage against one limit.'),
               )
@@ -157,6 +177,3 @@ export const AIBudget = z
   })
   .describe('AIBudget limits tokens, cost and requests per subject over time windows.');
 export type AIBudget = z.infer<typeof AIBudget>;
-
-/** For callers that build conditions lists of this kind. */
-export type AIBudgetConditions = z.infer<typeof Condition>[];

@@ -2,9 +2,13 @@
 // API. Providers (Kubernetes, files) and the translator go through this one table.
 import type { z } from 'zod';
 import { AIBackend } from './aibackend';
+import { AIBudget } from './aibudget';
+import { AIClientPolicy } from './aiclientpolicy';
+import { AIGuardrail } from './aiguardrail';
 import { AIRoute } from './airoute';
 import { EndpointSlice, Secret, Service } from './core';
 import { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from './gateway-api';
+import { TollgateProxy } from './tollgateproxy';
 import { GATEWAY_GROUP, GROUP, VERSION } from './common';
 
 export interface KindInfo {
@@ -66,6 +70,38 @@ export const KINDS = {
     schema: AIBackend,
     hasStatus: true,
   },
+  AIBudget: {
+    group: GROUP,
+    version: VERSION,
+    plural: 'aibudgets',
+    namespaced: true,
+    schema: AIBudget,
+    hasStatus: true,
+  },
+  AIGuardrail: {
+    group: GROUP,
+    version: VERSION,
+    plural: 'aiguardrails',
+    namespaced: true,
+    schema: AIGuardrail,
+    hasStatus: true,
+  },
+  AIClientPolicy: {
+    group: GROUP,
+    version: VERSION,
+    plural: 'aiclientpolicies',
+    namespaced: true,
+    schema: AIClientPolicy,
+    hasStatus: true,
+  },
+  TollgateProxy: {
+    group: GROUP,
+    version: VERSION,
+    plural: 'tollgateproxies',
+    namespaced: true,
+    schema: TollgateProxy,
+    hasStatus: true,
+  },
   Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true, schema: Secret, hasStatus: false },
   Service: {
     group: '',
@@ -88,10 +124,22 @@ export const KINDS = {
 export type Kind = keyof typeof KINDS;
 
 /** Tollgate's own CRDs, generated into crds/ by `make gen`. */
-export const CRD_KINDS = ['AIRoute', 'AIBackend'] as const satisfies readonly Kind[];
+export const CRD_KINDS = [
+  'AIRoute',
+  'AIBackend',
+  'AIBudget',
+  'AIGuardrail',
+  'AIClientPolicy',
+  'TollgateProxy',
+] as const satisfies readonly Kind[];
 
 export * from './common';
 export * from './airoute';
 export * from './aibackend';
+export * from './aibudget';
+export * from './aiguardrail';
+export * from './aiclientpolicy';
+export * from './policy';
 export * from './core';
 export * from './gateway-api';
+export * from './tollgateproxy';

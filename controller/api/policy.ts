@@ -23,7 +23,10 @@ export const TARGET_REF_CEL = [
     rule: `!has(self.group) || self.group == (self.kind == 'Gateway' ? '${GATEWAY_GROUP}' : '${GROUP}')`,
     message: `group must be ${GATEWAY_GROUP} for a Gateway and ${GROUP} for Tollgate kinds`,
   },
-  { rule: "!has(self.sectionName) || self.kind == 'AIRoute'", message: 'sectionName is only for AIRoute targets' },
+  {
+    rule: "!has(self.sectionName) || self.kind == 'AIRoute'",
+    message: 'sectionName is only for AIRoute targets',
+  },
 ];
 
 /** A local (same-namespace) target reference allowing `kinds`. */
@@ -33,7 +36,9 @@ export function policyTargetRef<K extends PolicyTargetKind>(kinds: readonly [K, 
       group: z
         .string()
         .optional()
-        .describe(`API group of the target; implied by kind (${GATEWAY_GROUP} for Gateway, ${GROUP} otherwise).`),
+        .describe(
+          `API group of the target; implied by kind (${GATEWAY_GROUP} for Gateway, ${GROUP} otherwise).`,
+        ),
       kind: z.enum(kinds).describe('Kind of the target.'),
       name: z.string().min(1).max(253).describe("Name of the target, in the policy's namespace."),
       sectionName: z
@@ -58,7 +63,9 @@ export function policyTargetRef<K extends PolicyTargetKind>(kinds: readonly [K, 
 export const PolicyConditions = z
   .array(Condition)
   .default([])
-  .describe('Accepted (targets found, no conflict) and ResolvedRefs (Secrets and listeners the policy needs).');
+  .describe(
+    'Accepted (targets found, no conflict) and ResolvedRefs (Secrets and listeners the policy needs).',
+  );
 
 /** A glob over names: `*` matches any run of characters. */
 export const Glob = z.string().min(1).max(253);

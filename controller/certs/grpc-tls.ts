@@ -53,7 +53,11 @@ export interface TlsFiles {
 }
 
 function readFiles(files: TlsFiles): TlsMaterial {
-  return { ca: fs.readFileSync(files.ca), cert: fs.readFileSync(files.cert), key: fs.readFileSync(files.key) };
+  return {
+    ca: fs.readFileSync(files.ca),
+    cert: fs.readFileSync(files.cert),
+    key: fs.readFileSync(files.key),
+  };
 }
 
 /**

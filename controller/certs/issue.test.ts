@@ -1,7 +1,7 @@
 // The CA and leaf certificates checked with node:crypto's X509Certificate (an independent
 // parser): SANs, key usage, validity windows, the chain, and the rotation decision.
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createCa, issueLeaf } from './issue';
 import { rotationNeeded, sansOf } from './rotation';
@@ -40,7 +40,7 @@ void describe('certificates', () => {
     const days = (Date.parse(cert.validTo) - now.getTime()) / DAY;
     assert.ok(Math.abs(days - 90) < 0.01, `leaf lifetime ${days} days`);
     assert.ok(Date.parse(cert.validFrom) < now.getTime(), 'backdated for clock skew');
-    assert.ok(cert.checkPrivateKey(require('node:crypto').createPrivateKey(server.key)));
+    assert.ok(cert.checkPrivateKey(createPrivateKey(server.key)));
   });
 
   test('a client leaf is for clientAuth and is not verified by another CA', () => {
@@ -54,13 +54,22 @@ void describe('certificates', () => {
   test('rotation: only when less than a third of the lifetime is left, or the cert no longer fits', () => {
     const at = (days: number): Date => new Date(now.getTime() + days * DAY);
     const opts = { caPem: ca.cert, sans: ['tollgate-controller.tollgate-system.svc'] };
-    assert.deepEqual(rotationNeeded(server.cert, { ...opts, now: at(1) }), { rotate: false, reason: 'valid' });
+    assert.deepEqual(rotationNeeded(server.cert, { ...opts, now: at(1) }), {
+      rotate: false,
+      reason: 'valid',
+    });
     assert.equal(rotationNeeded(server.cert, { ...opts, now: at(59) }).rotate, false);
-    assert.deepEqual(rotationNeeded(server.cert, { ...opts, now: at(61) }), { rotate: true, reason: 'expiring' });
+    assert.deepEqual(rotationNeeded(server.cert, { ...opts, now: at(61) }), {
+      rotate: true,
+      reason: 'expiring',
+    });
     assert.equal(rotationNeeded(server.cert, { ...opts, now: at(120) }).rotate, true);
     assert.equal(rotationNeeded(undefined, opts).reason, 'missing');
     assert.equal(rotationNeeded('garbage', opts).reason, 'unparsable');
-    assert.equal(rotationNeeded(server.cert, { ...opts, caPem: createCa().cert, now: at(1) }).reason, 'other CA');
+    assert.equal(
+      rotationNeeded(server.cert, { ...opts, caPem: createCa().cert, now: at(1) }).reason,
+      'other CA',
+    );
     const moreSans = { ...opts, sans: [...opts.sans, 'tollgate-controller.other.svc'], now: at(1) };
     assert.match(rotationNeeded(server.cert, moreSans).reason, /SANs changed/);
   });

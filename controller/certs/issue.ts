@@ -70,7 +70,7 @@ export function createCa(options: CaOptions = {}): KeyPairPem {
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(key.forgeKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: key.pem };
+  return { cert: pem(cert), key: key.pem };
 }
 
 export function issueLeaf(ca: KeyPairPem, options: LeafOptions): KeyPairPem {
@@ -89,11 +89,18 @@ export function issueLeaf(ca: KeyPairPem, options: LeafOptions): KeyPairPem {
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    options.usage === 'server' ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
+    options.usage === 'server'
+      ? { name: 'extKeyUsage', serverAuth: true }
+      : { name: 'extKeyUsage', clientAuth: true },
     ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: key.pem };
+  return { cert: pem(cert), key: key.pem };
+}
+
+/** forge writes CRLF line ends; Kubernetes tooling and node:crypto use LF. */
+function pem(cert: forge.pki.Certificate): string {
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }

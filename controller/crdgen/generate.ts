@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { toYaml } from '../../lib/yaml';
 import { CRD_KINDS, GROUP, KINDS } from '../api';
-import { CEL_RULES } from './cel';
+import { CEL_RULES, CONTROLLER_ONLY_CHECKS } from './cel';
 import { toStructuralSchema, type OpenApiSchema } from './openapi';
 import { structuralProblems } from './structural';
 
@@ -19,6 +19,12 @@ interface PrinterColumn {
 }
 
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+const ACCEPTED_POLICY: PrinterColumn = {
+  name: 'Accepted',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Accepted")].status',
+  description: 'Whether the targets were found and the policy applies.',
+};
 
 /** Per-kind presentation; a Record so a new CRD kind without an entry does not compile. */
 const PRESENTATION: Record<CrdKind, { shortNames: string[]; columns: PrinterColumn[] }> = {
@@ -48,6 +54,51 @@ const PRESENTATION: Record<CrdKind, { shortNames: string[]; columns: PrinterColu
         type: 'string',
         jsonPath: '.status.conditions[?(@.type=="Accepted")].status',
         description: 'Whether the backend is valid and its references resolve.',
+      },
+      AGE,
+    ],
+  },
+  AIBudget: {
+    shortNames: ['aibu'],
+    columns: [
+      {
+        name: 'Subject',
+        type: 'string',
+        jsonPath: '.spec.subject.kind',
+        description: 'Whose usage is counted together.',
+      },
+      ACCEPTED_POLICY,
+      AGE,
+    ],
+  },
+  AIGuardrail: { shortNames: ['aig'], columns: [ACCEPTED_POLICY, AGE] },
+  AIClientPolicy: {
+    shortNames: ['aicp'],
+    columns: [
+      {
+        name: 'Unauthenticated',
+        type: 'string',
+        jsonPath: '.spec.unauthenticated',
+        description: 'What happens to callers no source identified.',
+      },
+      ACCEPTED_POLICY,
+      AGE,
+    ],
+  },
+  TollgateProxy: {
+    shortNames: ['tgp'],
+    columns: [
+      {
+        name: 'Replicas',
+        type: 'integer',
+        jsonPath: '.spec.replicas',
+        description: 'Envoy replicas per Gateway.',
+      },
+      {
+        name: 'Extproc',
+        type: 'string',
+        jsonPath: '.spec.extproc.mode',
+        description: 'Where extproc runs: Sidecar or Deployment.',
       },
       AGE,
     ],
@@ -85,7 +136,7 @@ export function openApiV3SchemaFor(
   zodSchema: z.ZodType,
   applied: Set<z.ZodType> = new Set(),
 ): OpenApiSchema {
-  const schema = toStructuralSchema(zodSchema, CEL_RULES, applied);
+  const schema = toStructuralSchema(zodSchema, CEL_RULES, applied, CONTROLLER_ONLY_CHECKS);
   const properties = (schema.properties ?? {}) as Record<string, OpenApiSchema>;
   // The API server owns these three; kubebuilder's wording, which `kubectl explain` users know.
   properties.apiVersion = {

@@ -46,15 +46,17 @@ const KUBERNETES_FORMATS = new Set(['uri', 'email', 'hostname', 'ipv4', 'ipv6', 
 
 /**
  * Converts `schema` (zod) to a structural schema; throws naming the path of the first problem.
- * Every zod schema found in `celRules` gets those rules and is added to `applied`.
+ * Every zod schema found in `celRules` gets those rules and is added to `applied`; the refines of
+ * schemas in `controllerOnly` are accepted without one (CEL cannot express them).
  */
 export function toStructuralSchema(
   schema: z.ZodType,
   celRules: ReadonlyMap<z.ZodType, CelRule[]>,
   applied: Set<z.ZodType> = new Set(),
+  controllerOnly: ReadonlyMap<z.ZodType, string> = new Map(),
 ): OpenApiSchema {
   // .describe() clones a schema but shares its checks, so coverage is decided per check object.
-  const coveredChecks = new Set([...celRules.keys()].flatMap(customChecks));
+  const coveredChecks = new Set([...celRules.keys(), ...controllerOnly.keys()].flatMap(customChecks));
   const json = z.toJSONSchema(schema, {
     target: 'openapi-3.0',
     io: 'input', // fields with defaults are optional for the user

@@ -5,6 +5,9 @@ import type { z } from 'zod';
 import { Condition, KINDS, type Kind } from '../api';
 import type {
   AIBackend,
+  AIBudget,
+  AIClientPolicy,
+  AIGuardrail,
   AIRoute,
   EndpointSlice,
   Gateway,
@@ -13,6 +16,7 @@ import type {
   ReferenceGrant,
   Secret,
   Service,
+  TollgateProxy,
 } from '../api';
 
 export interface Resources {
@@ -22,9 +26,13 @@ export interface Resources {
   referenceGrants: ReferenceGrant[];
   aiRoutes: AIRoute[];
   aiBackends: AIBackend[];
+  aiBudgets: AIBudget[];
+  aiGuardrails: AIGuardrail[];
+  aiClientPolicies: AIClientPolicy[];
   secrets: Secret[];
   services: Service[];
   endpointSlices: EndpointSlice[];
+  tollgateProxies: TollgateProxy[];
   invalid: InvalidObject[];
 }
 
@@ -46,9 +54,13 @@ const LIST_BY_KIND: Record<Kind, Exclude<keyof Resources, 'invalid'>> = {
   ReferenceGrant: 'referenceGrants',
   AIRoute: 'aiRoutes',
   AIBackend: 'aiBackends',
+  AIBudget: 'aiBudgets',
+  AIGuardrail: 'aiGuardrails',
+  AIClientPolicy: 'aiClientPolicies',
   Secret: 'secrets',
   Service: 'services',
   EndpointSlice: 'endpointSlices',
+  TollgateProxy: 'tollgateProxies',
 };
 
 export function emptyResources(): Resources {
@@ -59,9 +71,13 @@ export function emptyResources(): Resources {
     referenceGrants: [],
     aiRoutes: [],
     aiBackends: [],
+    aiBudgets: [],
+    aiGuardrails: [],
+    aiClientPolicies: [],
     secrets: [],
     services: [],
     endpointSlices: [],
+    tollgateProxies: [],
     invalid: [],
   };
 }

@@ -1,10 +1,12 @@
 // AIBackends: where each one is (URL, or a Service's endpoints), how extproc authenticates to it
-// (API key from a Secret, in the header its schema expects), and its status. A backend whose references do not resolve is left
-// out of every cluster, so requests fail over to the rule's other backends.
-import { GROUP, durationToMs, secretValue, type AIBackend, type BackendSchema } from '../api';
+// (aibackend-credentials.ts: API keys, Bedrock IAM keys, Vertex service accounts, from Secrets),
+// and its status. A backend whose references do not resolve is left out of every cluster, so
+// requests fail over to the rule's other backends.
+import { GROUP, durationToMs, type AIBackend } from '../api';
 import type { BackendConfig } from '../../extproc/config/schema';
 import { DEFAULT_AZURE_API_VERSION } from '../../extproc/providers/azure/azure';
 import type { Resources } from '../provider/resources';
+import { resolveCredentials, type Failure } from './aibackend-credentials';
 import { condition, stampConditions, type PendingCondition } from './conditions';
 import { resolveService, serviceDnsName } from './endpoints';
 import { ObjectIndex, namespaceOf, referenceAllowed } from './refs';
@@ -31,15 +33,7 @@ export interface BackendResolution {
   statuses: StatusUpdate[];
 }
 
-/** The header each schema's provider expects an API key in, when the AIBackend names none. */
-const DEFAULT_AUTH_HEADER: Record<BackendSchema, string> = {
-  OpenAI: 'authorization',
-  AzureOpenAI: 'api-key',
-  Anthropic: 'x-api-key',
-};
-
 type Located = { ok: true; endpoints: BackendEndpoint[]; host: string; pathPrefix: string } | Failure;
-type Failure = { ok: false; accepted: boolean; reason: Reason; message: string };
 
 export function resolveBackends(resources: Resources, now: string): BackendResolution {
   const out: BackendResolution = { usable: new Map(), unusable: new Map(), statuses: [] };
@@ -54,43 +48,11 @@ export function resolveBackends(resources: Resources, now: string): BackendResol
     const key = `${namespace}/${backend.metadata.name}`;
     const gen = backend.metadata.generation;
     let result: Located | Failure = locate(backend, resources, services);
-    let auth: BackendConfig['auth'];
-    if (result.ok && backend.spec.auth?.apiKey) {
-      const apiKey = backend.spec.auth.apiKey;
-      const ref = apiKey.secretRef;
-      const secretNamespace = ref.namespace ?? namespace;
-      const from = { group: GROUP, kind: 'AIBackend', namespace };
-      const secret = secrets.get(secretNamespace, ref.name);
-      const value = secret && secretValue(secret, ref.key);
-      const where = `Secret ${secretNamespace}/${ref.name}`;
-      if (
-        !referenceAllowed(resources.referenceGrants, from, {
-          group: '',
-          kind: 'Secret',
-          namespace: secretNamespace,
-          name: ref.name,
-        })
-      )
-        result = {
-          ok: false,
-          accepted: true,
-          reason: Reason.RefNotPermitted,
-          message: `${where} is in another namespace and no ReferenceGrant allows it`,
-        };
-      else if (!secret)
-        result = { ok: false, accepted: true, reason: Reason.SecretNotFound, message: `${where} not found` };
-      else if (!value)
-        result = {
-          ok: false,
-          accepted: true,
-          reason: Reason.SecretNotFound,
-          message: `${where} has no key ${ref.key}`,
-        };
-      else {
-        const header = apiKey.header ?? DEFAULT_AUTH_HEADER[backend.spec.schema];
-        const prefix = apiKey.prefix ?? (header.toLowerCase() === 'authorization' ? 'Bearer ' : '');
-        auth = { header, value: prefix + value };
-      }
+    let credentials: Pick<BackendConfig, 'auth' | 'bedrock' | 'vertex'> = {};
+    if (result.ok) {
+      const resolved = resolveCredentials(backend, namespace, resources, secrets);
+      if (resolved.ok) credentials = resolved;
+      else result = resolved;
     }
     const rejected = !result.ok && !result.accepted ? result : undefined;
     const conditions: PendingCondition[] = [
@@ -124,7 +86,9 @@ export function resolveBackends(resources: Resources, now: string): BackendResol
       pathPrefix: result.pathPrefix,
       models: backend.spec.models.map((m) => (m.price ? { name: m.name, price: m.price } : { name: m.name })),
     };
-    if (auth) config.auth = auth;
+    if (credentials.auth) config.auth = credentials.auth;
+    if (credentials.bedrock) config.bedrock = credentials.bedrock;
+    if (credentials.vertex) config.vertex = credentials.vertex;
     if (backend.spec.schema === 'AzureOpenAI')
       config.azure = { apiVersion: backend.spec.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION };
     out.usable.set(key, {

@@ -13,6 +13,8 @@ import { acceptClasses, buildGateway } from './gateway';
 import { gatewayStatus } from './gateway-status';
 import { translateHTTPRoutes } from './httproute';
 import { buildGatewayIR } from './listeners';
+import { translatePolicies } from './policies';
+import { targetWorld } from './policy-targets';
 import { compareOrder } from './precedence';
 import { ConditionType, Reason, type StatusUpdate } from './status';
 
@@ -29,7 +31,16 @@ export interface TranslateOptions {
 }
 
 const DEFAULT_LIMITS = { maxRequestBodyBytes: 8 * 1024 * 1024 };
-const KIND_ORDER: readonly Kind[] = ['GatewayClass', 'Gateway', 'HTTPRoute', 'AIRoute', 'AIBackend'];
+const KIND_ORDER: readonly Kind[] = [
+  'GatewayClass',
+  'Gateway',
+  'HTTPRoute',
+  'AIRoute',
+  'AIBackend',
+  'AIClientPolicy',
+  'AIBudget',
+  'AIGuardrail',
+];
 
 export function translate(
   resources: Resources,
@@ -91,6 +102,18 @@ export function translate(
     extproc: options.extproc,
     processor,
   };
+  const gatewaysOfRule = new Map<string, string[]>();
+  for (const o of ai.ordering)
+    gatewaysOfRule.set(o.key, [...(gatewaysOfRule.get(o.key) ?? []), o.gatewayKey]);
+  const policyStatuses = translatePolicies({
+    resources,
+    world: targetWorld(resources, gateways),
+    processor,
+    gatewaysOfRule,
+    irGateways: ir.gateways,
+    entries: out.entries,
+    now,
+  });
   const statuses = [
     ...classes.statuses,
     ...keys.flatMap((k) => {
@@ -100,6 +123,7 @@ export function translate(
     ...httpStatuses,
     ...ai.statuses,
     ...backends.statuses,
+    ...policyStatuses,
     ...invalidStatuses(resources, now),
   ];
   return { ir, statuses: statuses.sort(compareStatus) };

@@ -44,5 +44,12 @@ export const Reason = {
   InvalidKind: 'InvalidKind',
   // Tollgate's own: an AIBackend whose credential Secret (or key) is missing.
   SecretNotFound: 'SecretNotFound',
+  // Policies (AIBudget, AIGuardrail, AIClientPolicy), as Gateway API policy attachment names them
+  TargetNotFound: 'TargetNotFound',
+  Conflicted: 'Conflicted',
+  // A Secret the policy reads holds something unusable (an API key hash, a JWKS, a CA bundle).
+  InvalidSecret: 'InvalidSecret',
+  // An mtls policy where no HTTPS listener can verify client certificates.
+  NoHTTPSListener: 'NoHTTPSListener',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

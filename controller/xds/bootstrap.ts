@@ -1,7 +1,10 @@
 // The Envoy v3 Bootstrap for one Gateway's proxies (`tollgate run --envoy`, the Helm chart):
 // identity (node.cluster = Gateway key, see docs/architecture.md "Node identity") and one ADS
 // stream to the controller, from which listeners and clusters (and through them routes,
-// endpoints and secrets) are fetched.
+// endpoints and secrets) are fetched. With `xdsTls`, the xds cluster speaks mTLS: Envoy
+// presents DIR/tls.crt + DIR/tls.key, trusts only DIR/ca.crt and requires the controller's
+// Service name as a DNS SAN (the files are a kubernetes.io/tls Secret mount; Envoy reads static
+// TLS files once, so the provisioner rolls the pods when the client certificate rotates).
 import { isIP } from 'node:net';
 import type { ProtoObject } from '../../lib/protos';
 import {
@@ -11,6 +14,7 @@ import {
   HTTP_PROTOCOL_OPTIONS_KEY,
   pipeAddress,
   socketAddress,
+  TLS_TRANSPORT_SOCKET,
   TYPED,
 } from './proto-values';
 
@@ -23,6 +27,31 @@ export interface BootstrapOptions {
   adsAddress: { host: string; port: number } | { path: string };
   /** Admin interface on 127.0.0.1 only (it can change Envoy's state); omitted when undefined. */
   adminPort?: number;
+  /** mTLS to the controller: a directory holding ca.crt, tls.crt, tls.key, and the server's SAN. */
+  xdsTls?: { dir: string; serverName: string };
+}
+
+/** The UpstreamTlsContext transport socket of the xds cluster. */
+export function xdsTransportSocket(tls: { dir: string; serverName: string }): ProtoObject {
+  if (!tls.dir.startsWith('/'))
+    throw new Error(`envoyBootstrap: xdsTls.dir must be absolute, got "${tls.dir}"`);
+  if (!tls.serverName) throw new Error('envoyBootstrap: xdsTls.serverName must not be empty');
+  const file = (name: string): ProtoObject => ({ filename: `${tls.dir.replace(/\/+$/, '')}/${name}` });
+  return {
+    name: TLS_TRANSPORT_SOCKET,
+    typed_config: anyOf(TYPED.upstreamTls, {
+      sni: tls.serverName,
+      common_tls_context: {
+        tls_certificates: [{ certificate_chain: file('tls.crt'), private_key: file('tls.key') }],
+        validation_context: {
+          trusted_ca: file('ca.crt'),
+          match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: tls.serverName } }],
+        },
+        // gRPC over TLS negotiates HTTP/2 by ALPN.
+        alpn_protocols: ['h2'],
+      },
+    }),
+  };
 }
 
 export function envoyBootstrap(options: BootstrapOptions): ProtoObject {
@@ -57,6 +86,7 @@ export function envoyBootstrap(options: BootstrapOptions): ProtoObject {
               explicit_http_config: { http2_protocol_options: {} },
             }),
           },
+          ...(options.xdsTls ? { transport_socket: xdsTransportSocket(options.xdsTls) } : {}),
           load_assignment: {
             cluster_name: XDS_CLUSTER,
             endpoints: [

@@ -75,3 +75,41 @@ void test('broken invariants are reported together', () => {
     (err: unknown) => err instanceof XdsInvariantError && err.problems.length === 8,
   );
 });
+
+void test('jwt_authn runs before the router-level ext_proc, which forwards its metadata namespace', () => {
+  const gateway = toXds(ir('jwt-mtls')).get('corp/ai');
+  assert.ok(gateway);
+  assert.deepEqual(
+    gateway.listeners.map((l) => hcmFilters(l.resource)),
+    [
+      [FILTER.jwtAuthn, FILTER.extProc, FILTER.router],
+      [FILTER.extProc, FILTER.router],
+    ],
+  );
+  // The JWKS cluster is STRICT_DNS with its endpoint inline: never an EDS resource.
+  assert.deepEqual(
+    gateway.endpoints.map((e) => e.name),
+    [],
+  );
+  const jwks = gateway.clusters.find((c) => c.name === 'jwks/login.example.com/443')?.resource;
+  assert.equal(jwks?.type, 'STRICT_DNS');
+});
+
+void test('a jwks cluster marked EDS is still rendered STRICT_DNS with an inline assignment', () => {
+  const input = structuredClone(ir('jwt-mtls'));
+  const cluster = input.gateways[0]?.clusters.find((c) => c.kind === 'jwks');
+  assert.ok(cluster);
+  cluster.discovery = 'eds';
+  const gateway = toXds(input).get('corp/ai');
+  const jwks = gateway?.clusters.find((c) => c.name === cluster.name)?.resource;
+  assert.equal(jwks?.type, 'STRICT_DNS');
+  assert.ok(jwks?.load_assignment);
+  assert.ok(!gateway?.endpoints.some((e) => e.name === cluster.name));
+});
+
+void test('caller authentication invariants are reported together', () => {
+  assert.throws(
+    () => toXds(ir('invalid-auth')),
+    (err: unknown) => err instanceof XdsInvariantError && err.problems.length === 8,
+  );
+});

@@ -36,18 +36,16 @@ describe('listener conversion', () => {
   });
 
   it('rejects filters and fields it does not implement, naming them', () => {
-    const withJwt = listener('l');
-    const hcm = ((withJwt.filter_chains as ProtoObject[])[0]?.filters as ProtoObject[])[0]
+    const withCors = listener('l');
+    const hcm = ((withCors.filter_chains as ProtoObject[])[0]?.filters as ProtoObject[])[0]
       ?.typed_config as ProtoObject;
     (hcm.http_filters as ProtoObject[]).unshift({
-      name: 'envoy.filters.http.jwt_authn',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
-      },
+      name: 'envoy.filters.http.cors',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
     });
     assert.throws(
-      () => convertListener(decoded('listener', withJwt)),
-      /http_filters\[0\]\.name: envoy\.filters\.http\.jwt_authn is not supported/,
+      () => convertListener(decoded('listener', withCors)),
+      /http_filters\[0\]\.name: envoy\.filters\.http\.cors is not supported/,
     );
     const drain = decoded('listener', { ...listener('l'), drain_type: 'MODIFY_ONLY' });
     assert.throws(() => convertListener(drain), /Listener\.drain_type: not supported/);

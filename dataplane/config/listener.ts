@@ -1,6 +1,7 @@
 // Listener + HttpConnectionManager -> ListenerConfig. One filter chain per listener holding one
-// HCM, optionally with a DownstreamTlsContext (certificates inline or by SDS name); HTTP
-// filters [ext_proc?, router] as docs/architecture.md renders them. Reference:
+// HCM, optionally with a DownstreamTlsContext (certificates inline or by SDS name, client
+// certificates verified against an inline CA); HTTP filters [jwt_authn?, ext_proc?, router] as
+// docs/architecture.md renders them. Reference:
 // https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
 import { FILTER } from '../../lib/headers';
 import type { ProtoObject } from '../../lib/protos';
@@ -20,8 +21,9 @@ import {
   reqString,
   wrappedNumber,
 } from './fields';
+import { convertJwtAuthn } from './jwt-authn';
 import { convertRouteTable } from './route';
-import type { CertificateRef, HcmConfig, ListenerConfig } from './types';
+import type { CertificateRef, ClientValidation, HcmConfig, ListenerConfig } from './types';
 
 const TLS_SOCKET = 'envoy.transport_sockets.tls';
 const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -50,7 +52,7 @@ export function convertListener(msg: ProtoObject): ListenerConfig {
   allowFields(only, ['name', 'typed_config'], `${at}.filter_chains[0].filters[0]`);
   const hcm = convertHcm(asObject(only.typed_config, `${at}.hcm`), `${at}.hcm`);
   const socket = optObject(chain, 'transport_socket', `${at}.filter_chains[0]`);
-  const tls = socket ? { certificates: convertDownstreamTls(socket, `${at}.transport_socket`) } : undefined;
+  const tls = socket ? convertDownstreamTls(socket, `${at}.transport_socket`) : undefined;
   return {
     name,
     address: reqString(sock, 'address', `${at}.address.socket_address`),
@@ -96,6 +98,7 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
   }
   const filters = list(msg, 'http_filters', at).map((f, i) => asObject(f, `${at}.http_filters[${i}]`));
   let extProc: ProtoObject | undefined;
+  let jwtAuthn: HcmConfig['jwtAuthn'];
   filters.forEach((f, i) => {
     const fat = `${at}.http_filters[${i}]`;
     allowFields(f, ['name', 'typed_config'], fat);
@@ -105,8 +108,13 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
       allowFields(optObject(f, 'typed_config', fat) ?? {}, [], `${fat}.typed_config`);
     } else if (f.name === FILTER.extProc && !last && extProc === undefined) {
       extProc = extProcConfig(f.typed_config, `${fat}.typed_config`);
+    } else if (f.name === FILTER.jwtAuthn && i === 0 && !last) {
+      // First: ext_proc must see the dynamic metadata it writes.
+      jwtAuthn = convertJwtAuthn(asObject(f.typed_config, `${fat}.typed_config`), `${fat}.typed_config`);
     } else {
-      throw new ConfigError(`${fat}.name: ${String(f.name)} is not supported here (only [ext_proc, router])`);
+      throw new ConfigError(
+        `${fat}.name: ${String(f.name)} is not supported here (only [jwt_authn, ext_proc, router])`,
+      );
     }
   });
   if (filters.at(-1)?.name !== FILTER.router) throw new ConfigError(`${at}.http_filters: router is required`);
@@ -114,6 +122,7 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
   return {
     statPrefix: optString(msg, 'stat_prefix', at) ?? '',
     routes,
+    jwtAuthn,
     extProc,
     streamIdleTimeoutMs: durationMs(msg, 'stream_idle_timeout', at) ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     useRemoteAddress: useRemote?.value === true,
@@ -125,14 +134,42 @@ function convertHcm(msg: ProtoObject, at: string): HcmConfig {
   };
 }
 
-function convertDownstreamTls(socket: ProtoObject, at: string): CertificateRef[] {
+function convertDownstreamTls(socket: ProtoObject, at: string): NonNullable<ListenerConfig['tls']> {
   allowFields(socket, ['name', 'typed_config'], at);
   if (socket.name !== TLS_SOCKET) throw new ConfigError(`${at}.name: only ${TLS_SOCKET}`);
   const ctx = asObject(socket.typed_config, `${at}.typed_config`);
-  allowFields(ctx, ['common_tls_context'], `${at}.typed_config`);
+  allowFields(ctx, ['common_tls_context', 'require_client_certificate'], `${at}.typed_config`);
   const common = asObject(ctx.common_tls_context, `${at}.common_tls_context`);
   const cat = `${at}.common_tls_context`;
-  allowFields(common, ['tls_certificate_sds_secret_configs', 'tls_certificates', 'alpn_protocols'], cat);
+  allowFields(
+    common,
+    ['tls_certificate_sds_secret_configs', 'tls_certificates', 'alpn_protocols', 'validation_context'],
+    cat,
+  );
+  const certificates = convertCertificates(common, cat);
+  const required = optObject(ctx, 'require_client_certificate', `${at}.typed_config`)?.value === true;
+  const validation = optObject(common, 'validation_context', cat);
+  if (!validation) {
+    // Envoy refuses require_client_certificate without a validation context.
+    if (required) throw new ConfigError(`${at}: require_client_certificate needs a validation_context`);
+    return { certificates };
+  }
+  return {
+    certificates,
+    clientValidation: convertClientValidation(validation, `${cat}.validation_context`, required),
+  };
+}
+
+/**
+ * Chain verification against trusted_ca only; SAN matchers and the rest of
+ * CertificateValidationContext are refused (Tollgate maps identity from the certificate in extproc).
+ */
+function convertClientValidation(msg: ProtoObject, at: string, required: boolean): ClientValidation {
+  allowFields(msg, ['trusted_ca'], at);
+  return { trustedCa: dataSource(msg, 'trusted_ca', at), required };
+}
+
+function convertCertificates(common: ProtoObject, cat: string): CertificateRef[] {
   for (const alpn of list(common, 'alpn_protocols', cat))
     if (alpn !== 'http/1.1') throw new ConfigError(`${cat}.alpn_protocols: only http/1.1 is served`);
   const certs: CertificateRef[] = [];

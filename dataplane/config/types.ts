@@ -8,10 +8,18 @@ export interface ListenerConfig {
   address: string;
   port: number;
   /** Present when the single filter chain has a DownstreamTlsContext (HTTPS). */
-  tls?: { certificates: CertificateRef[] };
+  tls?: { certificates: CertificateRef[]; clientValidation?: ClientValidation };
   hcm: HcmConfig;
   /** per_connection_buffer_limit_bytes (Envoy default 1 MiB): a buffered body past it gets 413. */
   bufferLimitBytes: number;
+}
+
+/** DownstreamTlsContext client certificate checks (validation_context + require_client_certificate). */
+export interface ClientValidation {
+  /** PEM bundle the client's chain must verify against. */
+  trustedCa: string;
+  /** require_client_certificate: a connection without a (valid) certificate fails the handshake. */
+  required: boolean;
 }
 
 export type CertificateRef =
@@ -21,6 +29,8 @@ export interface HcmConfig {
   statPrefix: string;
   /** RDS route configuration name, or the inline table. */
   routes: { kind: 'rds'; name: string } | { kind: 'inline'; table: RouteTable };
+  /** The jwt_authn filter, when in the chain (always before ext_proc). */
+  jwtAuthn?: JwtAuthnConfig;
   /** The router-level ext_proc filter config (ExternalProcessor object form), when in the chain. */
   extProc?: ProtoObject;
   /** stream_idle_timeout (Envoy default 5 minutes); 0 disables. */
@@ -34,6 +44,39 @@ export interface HcmConfig {
   normalizePath: boolean;
   /** merge_slashes: adjacent slashes of :path merged before filters and routing. */
   mergeSlashes: boolean;
+}
+
+/**
+ * jwt_authn in the one shape Tollgate renders: every path requires "any provider, or
+ * allow_missing_or_failed", so the filter verifies and records but never answers the client.
+ */
+export interface JwtAuthnConfig {
+  providers: JwtProviderConfig[];
+}
+
+export interface JwtProviderConfig {
+  name: string;
+  /** Empty: any issuer. */
+  issuer: string;
+  /** Empty: any audience. */
+  audiences: string[];
+  jwks:
+    | {
+        kind: 'remote';
+        uri: string;
+        cluster: string;
+        timeoutMs: number;
+        cacheMs: number;
+        asyncFetch: boolean;
+      }
+    | { kind: 'local'; json: string };
+  /** Where tokens are read (Envoy's default when none: Authorization "Bearer "). */
+  fromHeaders: { name: string; valuePrefix: string }[];
+  /** false: the token header is removed after a successful verification. */
+  forward: boolean;
+  payloadInMetadata?: string;
+  failedStatusInMetadata?: string;
+  clockSkewSeconds: number;
 }
 
 export interface RouteTable {

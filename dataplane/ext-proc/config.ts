@@ -28,6 +28,8 @@ export interface ExtProcSettings {
   disableImmediateResponse: boolean;
   requestAttributes: string[];
   responseAttributes: string[];
+  /** metadata_options.forwarding_namespaces.untyped: dynamic metadata sent as metadata_context. */
+  forwardingNamespaces: string[];
   mutationRules: ProtoObject;
   routeCacheAction: RouteCacheAction;
   forwardRules: { allowed: ProtoObject[]; disallowed: ProtoObject[] };
@@ -56,6 +58,7 @@ export function parseExtProcConfig(config: ProtoObject, perRoute?: ProtoObject):
     disableImmediateResponse: config.disable_immediate_response === true,
     requestAttributes: stringList(config.request_attributes, 'request_attributes'),
     responseAttributes: stringList(config.response_attributes, 'response_attributes'),
+    forwardingNamespaces: forwardingNamespaces(config.metadata_options),
     mutationRules: asObject(config.mutation_rules, 'mutation_rules') ?? {},
     routeCacheAction: enumValue(
       config.route_cache_action ?? 'DEFAULT',
@@ -199,6 +202,29 @@ function enumValue<T extends string>(value: unknown, names: readonly T[], where:
   const name = typeof value === 'number' ? names[value] : value;
   if (typeof name === 'string' && (names as readonly string[]).includes(name)) return name as T;
   throw new ExtProcConfigError(`ext_proc: ${where} has unknown value ${String(value)}`);
+}
+
+/**
+ * Untyped forwarding namespaces only: the data plane's filters write untyped (Struct) metadata,
+ * and nothing here reads metadata the processor returns, so receiving_namespaces is refused.
+ */
+function forwardingNamespaces(value: unknown): string[] {
+  const options = asObject(value, 'metadata_options');
+  if (!options) return [];
+  for (const key of Object.keys(options)) {
+    if (key !== 'forwarding_namespaces')
+      throw new ExtProcConfigError(
+        `ext_proc: metadata_options.${key} is not supported by the Tollgate data plane`,
+      );
+  }
+  const forwarding = asObject(options.forwarding_namespaces, 'metadata_options.forwarding_namespaces') ?? {};
+  for (const key of Object.keys(forwarding)) {
+    if (key !== 'untyped')
+      throw new ExtProcConfigError(
+        `ext_proc: metadata_options.forwarding_namespaces.${key} is not supported by the Tollgate data plane`,
+      );
+  }
+  return stringList(forwarding.untyped, 'metadata_options.forwarding_namespaces.untyped');
 }
 
 function stringList(value: unknown, where: string): string[] {

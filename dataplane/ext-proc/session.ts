@@ -11,6 +11,7 @@
 import type { CommonResponse__Output } from '../../gen/protos/envoy/service/ext_proc/v3/CommonResponse';
 import type { ProcessingRequest } from '../../gen/protos/envoy/service/ext_proc/v3/ProcessingRequest';
 import { attributesStruct } from './attributes';
+import { forwardedMetadata } from './metadata';
 import { type ExtProcSettings, parseExtProcConfig } from './config';
 import {
   applyBodyMutation,
@@ -236,7 +237,9 @@ class Session implements ExtProcSession {
   private context(dir: Direction): ProcessingRequest {
     const d = this.dirs[dir];
     const names = dir === 'request' ? this.settings.requestAttributes : this.settings.responseAttributes;
-    const request: ProcessingRequest = { metadata_context: {} };
+    const request: ProcessingRequest = {
+      metadata_context: forwardedMetadata(this.settings.forwardingNamespaces, this.options.dynamicMetadata),
+    };
     if (names.length > 0 && !d.attributesSent) {
       d.attributesSent = true;
       request.attributes = attributesStruct(names, this.options.attributes);

@@ -42,6 +42,12 @@ export interface ExtProcSessionOptions {
   resolveCluster(clusterName: string): string;
   /** Attribute values by name (e.g. "xds.upstream_host_metadata"), for request_attributes. */
   attributes: Record<string, unknown>;
+  /**
+   * The stream's dynamic metadata as earlier filters wrote it (namespace -> plain object, e.g.
+   * jwt_authn's payload); the namespaces in metadata_options.forwarding_namespaces go out as
+   * metadata_context.filter_metadata.
+   */
+  dynamicMetadata?: Record<string, Record<string, unknown>>;
 }
 
 export type ExtProcSessionFactory = (options: ExtProcSessionOptions) => ExtProcSession;

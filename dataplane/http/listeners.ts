@@ -3,13 +3,24 @@
 // setSecureContext); otherwise the old server stops accepting and drains its in-flight requests
 // while the new one binds, as Envoy's listener drain does.
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/operations/draining
-import { X509Certificate } from 'node:crypto';
+// Client certificates (DownstreamTlsContext validation_context): the server asks for one and
+// verifies it against the trusted CA of every certificate's context. Required: the handshake
+// fails without a valid one (rejectUnauthorized). Optional: a connection without a certificate
+// is served, but one presenting a certificate that does not verify is closed, as Envoy's
+// handshake fails then too; only verified certificates become ext_proc attributes.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import tls from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../lib/log';
 import type { ListenerConfig, SecretConfig } from '../config/types';
+import {
+  certificatesOf,
+  clientMode,
+  presentsUnverifiedCertificate,
+  selectCertificate,
+  type Certificate,
+} from './listener-tls';
 
 export type StreamHandler = (
   listener: ListenerConfig,
@@ -17,12 +28,6 @@ export type StreamHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ) => void;
-
-interface Certificate {
-  context: tls.SecureContext;
-  names: string[];
-  pem: { cert: string; key: string };
-}
 
 interface Entry {
   config: ListenerConfig;
@@ -76,6 +81,9 @@ export class ListenerManager {
         configured: [config.address, config.port],
         port,
         tls: Boolean(config.tls),
+        // requestCert / rejectUnauthorized are server options: a change of mode rebinds. A new
+        // CA alone is applied in place with the certificates' contexts.
+        clients: clientMode(config.tls?.clientValidation),
       });
       const old = this.entries.get(name);
       if (old && old.bindKey === bindKey) {
@@ -139,13 +147,18 @@ export class ListenerManager {
     // The handler reads the entry's current config, which later updates replace in place.
     const ref: { entry?: Entry } = {};
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      // A request can be parsed in the same turn as the handshake ends (and its socket was
+      // destroyed for an unverified certificate): such a request is never handled.
+      if (req.socket.destroyed || presentsUnverifiedCertificate(req.socket)) return void req.socket.destroy();
       if (ref.entry) this.options.handler(ref.entry.config, scheme, req, res);
     };
     const first = certificates[0];
+    const clients = config.tls?.clientValidation;
     const server = first
       ? https.createServer(
           {
             ...first.pem,
+            ...(clients ? { requestCert: true, rejectUnauthorized: clients.required } : {}),
             // Several certificates on one listener: pick by SNI against each certificate's names.
             SNICallback: (servername, cb) =>
               cb(null, selectCertificate(ref.entry?.certificates ?? certificates, servername)?.context),
@@ -153,6 +166,10 @@ export class ListenerManager {
           onRequest,
         )
       : http.createServer(onRequest);
+    if (clients && !clients.required)
+      server.on('secureConnection', (socket: TLSSocket) => {
+        if (presentsUnverifiedCertificate(socket)) socket.destroy();
+      });
     const entry: Entry = { config, bindKey, server, port: await listen(server, address, port), certificates };
     ref.entry = entry;
     this.options.logger.info(
@@ -188,45 +205,4 @@ async function listen(server: http.Server, address: string, port: number): Promi
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-}
-
-function certificatesOf(config: ListenerConfig, secrets: Map<string, SecretConfig>): Certificate[] {
-  const out: Certificate[] = [];
-  for (const ref of config.tls?.certificates ?? []) {
-    const pem =
-      ref.kind === 'inline'
-        ? { cert: ref.certificateChain, key: ref.privateKey }
-        : (() => {
-            const s = secrets.get(ref.name);
-            return s ? { cert: s.certificateChain, key: s.privateKey } : undefined;
-          })();
-    if (!pem) continue;
-    out.push({ context: tls.createSecureContext(pem), names: certificateNames(pem.cert), pem });
-  }
-  return out;
-}
-
-function certificateNames(pem: string): string[] {
-  try {
-    const cert = new X509Certificate(pem);
-    const sans = (cert.subjectAltName ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.startsWith('DNS:'))
-      .map((s) => s.slice(4).toLowerCase());
-    const cn = /CN=([^\n,]+)/.exec(cert.subject)?.[1]?.toLowerCase();
-    return sans.length > 0 ? sans : cn ? [cn] : [];
-  } catch {
-    return [];
-  }
-}
-
-function selectCertificate(certs: Certificate[], servername: string): Certificate | undefined {
-  const name = servername.toLowerCase();
-  const matches = (pattern: string): boolean =>
-    pattern === name ||
-    (pattern.startsWith('*.') &&
-      name.endsWith(pattern.slice(1)) &&
-      !name.slice(0, -pattern.length + 1).includes('.'));
-  return certs.find((c) => c.names.some(matches)) ?? certs[0];
 }

@@ -1,12 +1,17 @@
 // One HTTP stream through the HttpConnectionManager: request headers and (buffered) body, the
-// router-level ext_proc filter when configured and not disabled for the route, route matching
+// jwt_authn filter (dynamic metadata for ext_proc), the router-level ext_proc filter when
+// configured and not disabled for the route (with connection attributes), route matching
 // (again after clear_route_cache), direct responses, the router, route header mutations, the
 // route timeout and the stream idle timeout, and the response streamed back with backpressure.
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/http/http_connection_management
 // https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts#stream-timeouts
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { JWT_METADATA_NAMESPACE } from '../../lib/headers';
 import type { ListenerConfig, Route, RouteTable } from '../config/types';
 import type { ExtProcSession, HeaderList } from '../ext-proc/types';
+import { authenticateJwt } from '../jwt/authenticate';
+import type { KeySets } from '../jwt/key-sets';
+import { connectionAttributes } from './connection-attributes';
 import { filterRequest, filterResponse } from './ext-proc-filter';
 import { readBody, requestHeaders, writeLocal, writeResponse } from './downstream';
 import { applyHeaderOptions, getHeader, removeHeaders, setHeader } from './headers';
@@ -18,6 +23,8 @@ import { StreamTimers } from './timers';
 
 export interface StreamContext extends RouterContext {
   routeTable(listener: ListenerConfig): RouteTable;
+  /** JWKS of the jwt_authn providers, kept across listener updates. */
+  keySets: KeySets;
 }
 
 export async function handleStream(
@@ -60,6 +67,14 @@ export async function handleStream(
     let body = await readBody(req, timers, abort.signal, listener.bufferLimitBytes);
     if (abort.signal.aborted) return;
     if (body === undefined) return writeLocal(res, LOCAL_REPLY.bodyTooLarge(), hcm.serverName);
+    // Dynamic metadata of this stream, by namespace, as filters write it.
+    const dynamicMetadata: Record<string, Record<string, unknown>> = {};
+    if (hcm.jwtAuthn) {
+      const jwt = await authenticateJwt(hcm.jwtAuthn, headers, ctx.keySets);
+      if (abort.signal.aborted) return;
+      headers = jwt.headers;
+      if (Object.keys(jwt.metadata).length > 0) dynamicMetadata[JWT_METADATA_NAMESPACE] = jwt.metadata;
+    }
     const table = ctx.routeTable(listener);
     let route = matchRoute(table, headers);
     if (hcm.extProc && route?.extProcPerRoute?.disabled !== true) {
@@ -67,7 +82,8 @@ export async function handleStream(
         config: hcm.extProc,
         perRoute: route?.extProcPerRoute,
         resolveCluster: (n) => ctx.resolveCluster(n),
-        attributes: {},
+        attributes: connectionAttributes(req.socket),
+        dynamicMetadata,
       });
       const outcome = await filterRequest(session, headers, body, listener.bufferLimitBytes);
       if (outcome.kind === 'immediate') {

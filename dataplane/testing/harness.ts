@@ -12,7 +12,7 @@ import type {
   ExtProcSessionOptions,
   HeaderList,
 } from '../ext-proc/types';
-import { startDataplane, type Dataplane } from '../index';
+import { startDataplane, type Dataplane, type DataplaneOptions } from '../index';
 import { FakeAdsServer } from './ads-server';
 
 export interface Resources {
@@ -41,6 +41,7 @@ export function setResources(ads: FakeAdsServer, r: Resources, version: string):
 export async function startHarness(
   resources: Resources,
   extProcFactory: ExtProcSessionFactory = noExtProc,
+  options: Partial<DataplaneOptions> = {},
 ): Promise<Harness> {
   const ads = new FakeAdsServer();
   const target = await ads.start();
@@ -54,6 +55,7 @@ export async function startHarness(
     extProcFactory,
     logger: createLogger('dataplane-test', 'silent'),
     initialFetchTimeoutMs: 2000,
+    ...options,
   });
   await dataplane.ready;
   return {

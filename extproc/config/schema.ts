@@ -36,11 +36,14 @@ export const BackendConfig = z.object({
   bedrock: z
     .object({
       region: z.string().min(1),
-      credentials: z.object({
-        accessKeyId: z.string().min(1),
-        secretAccessKey: z.string().min(1),
-        sessionToken: z.string().optional(),
-      }),
+      /** Absent: `auth` carries a Bedrock API key (bearer) and requests are not signed. */
+      credentials: z
+        .object({
+          accessKeyId: z.string().min(1),
+          secretAccessKey: z.string().min(1),
+          sessionToken: z.string().optional(),
+        })
+        .optional(),
     })
     .optional(),
   /**
@@ -133,7 +136,14 @@ export type ClientPolicyConfig = z.infer<typeof ClientPolicyConfig>;
 
 export const BudgetWindow = z.discriminatedUnion('kind', [
   /** A sliding window of this many seconds (60 = a minute, 3600 = an hour). */
-  z.object({ kind: z.literal('Rolling'), seconds: z.number().int().min(1).max(31 * 86400) }),
+  z.object({
+    kind: z.literal('Rolling'),
+    seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(31 * 86400),
+  }),
   /** A calendar period that starts at local midnight (weeks on Monday) in an IANA time zone. */
   z.object({
     kind: z.literal('Calendar'),

@@ -64,7 +64,12 @@ function subjectsMatch(rule: CompiledRule, identity: Identity): boolean {
 }
 
 /** True when the caller may send `model` through the rule `routeKey`. */
-export function mayUse(policy: ClientPolicyConfig, identity: Identity, routeKey: string, model: string): boolean {
+export function mayUse(
+  policy: ClientPolicyConfig,
+  identity: Identity,
+  routeKey: string,
+  model: string,
+): boolean {
   for (const rule of rulesOf(policy)) {
     if (subjectsMatch(rule, identity) && anyMatch(rule.models, model) && anyMatch(rule.routes, routeKey)) {
       return rule.allow;
@@ -81,7 +86,11 @@ export function authorize(
   model: string,
 ): GatewayError | undefined {
   if (mayUse(policy, identity, routeKey, model)) return undefined;
-  return new GatewayError('permission_denied', `${describeCaller(identity)} may not use model ${model}`, 'model');
+  return new GatewayError(
+    'permission_denied',
+    `${describeCaller(identity)} may not use model ${model}`,
+    'model',
+  );
 }
 
 /** How a denial names the caller: its user, else its key name, else its tenant; never a secret. */

@@ -28,7 +28,8 @@ export function authenticate(policy: ClientPolicyConfig, input: IdentityInput, n
     if (presented) {
       const found = keyIndex(policy).get(sha256Hex(presented.value));
       if (found) {
-        if (found.expiresMs !== undefined && nowMs >= found.expiresMs) throw unauthenticated('API key expired');
+        if (found.expiresMs !== undefined && nowMs >= found.expiresMs)
+          throw unauthenticated('API key expired');
         const { entry } = found;
         return compact({
           source: 'apiKey',

@@ -37,7 +37,11 @@ export function identityInputOf(req: ProcessingRequest, headers: Headers): Ident
   };
   const source = text(ATTRIBUTE.source);
   if (source !== undefined) input.sourceAddress = source;
-  const peer = { subject: text(ATTRIBUTE.subject), uriSan: text(ATTRIBUTE.uriSan), dnsSan: text(ATTRIBUTE.dnsSan) };
+  const peer = {
+    subject: text(ATTRIBUTE.subject),
+    uriSan: text(ATTRIBUTE.uriSan),
+    dnsSan: text(ATTRIBUTE.dnsSan),
+  };
   if (peer.subject !== undefined || peer.uriSan !== undefined || peer.dnsSan !== undefined) {
     input.peer = Object.fromEntries(Object.entries(peer).filter(([, v]) => v !== undefined));
   }

@@ -15,6 +15,7 @@
 // `tollgate keys create` prints it once. Keys are "tg_" + 40 base62 characters (~238 bits),
 // drawn by rejection sampling so every character is equally likely.
 import { randomBytes } from 'node:crypto';
+import YAML from 'yaml';
 import type { ApiKeyEntry } from '../config/schema';
 import { sha256Hex } from './api-keys';
 
@@ -80,6 +81,18 @@ export function apiKeySecretManifest(record: ApiKeyRecord): Record<string, unkno
 }
 
 /**
+ * The manifest as YAML. Every string is double-quoted, so a YAML 1.1 reader (kubectl's) cannot
+ * turn expiresAt into a timestamp or a tenant like "no" into a boolean.
+ */
+export function apiKeySecretYaml(record: ApiKeyRecord): string {
+  return YAML.stringify(apiKeySecretManifest(record), {
+    defaultStringType: 'QUOTE_DOUBLE',
+    defaultKeyType: 'PLAIN',
+    lineWidth: 0,
+  });
+}
+
+/**
  * Reads an API-key Secret back (stringData wins over data, as in the API server). Returns an
  * error message for a Secret of this type that is unusable; undefined for any other object.
  */
@@ -89,7 +102,11 @@ export function parseApiKeySecret(
 ): { record: ApiKeyRecord } | { error: string } | undefined {
   if (typeof obj !== 'object' || obj === null) return undefined;
   const o = obj as Record<string, unknown>;
-  const metadata = (o.metadata ?? {}) as { name?: unknown; namespace?: unknown; labels?: Record<string, unknown> };
+  const metadata = (o.metadata ?? {}) as {
+    name?: unknown;
+    namespace?: unknown;
+    labels?: Record<string, unknown>;
+  };
   const labelled = metadata.labels?.[API_KEY_LABEL] === 'true';
   if (o.kind !== 'Secret' || (o.type !== API_KEY_SECRET_TYPE && !labelled)) return undefined;
   if (typeof metadata.name !== 'string') return { error: 'API key Secret without metadata.name' };

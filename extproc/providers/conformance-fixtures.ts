@@ -8,8 +8,8 @@
 export interface ProviderFixtures {
   /** A non-streamed text answer. */
   json: unknown;
-  /** A streamed answer: text "Hi", then a tool call whose arguments come in pieces. */
-  sse: string;
+  /** A streamed answer: text "Hi", then a tool call whose arguments come in pieces (binary for event-stream backends). */
+  sse: string | Buffer;
   /** A rate-limit error body (status 429) and an overload one (5xx status given). */
   rateLimited: unknown;
   overloaded: { status: number; body: unknown };

@@ -30,10 +30,18 @@ export interface Case {
   backend: BackendConfig;
   fixtures: ProviderFixtures;
   path: string;
-  credential: [string, string];
-  read(body: Json): CommonRequest;
+  /** The credential header and its value (a pattern for signatures). */
+  credential: [string, string | RegExp];
+  /** Reads the upstream request (body and path: some schemas put the model in the path). */
+  read(body: Json, path: string): CommonRequest;
   /** Parameters the backend cannot honour (refused with a 400 naming them). */
   refused: Json[];
+  /** The model the backend is asked for, when the schema does not carry it in the body. */
+  model?: string;
+  /** Response content types, when the backend's are not JSON and SSE. */
+  types?: { json: string; stream: string };
+  /** Checks that do not apply to this schema, with the reason. */
+  skip?: Record<string, string>;
 }
 
 export const base = { host: 'h', pathPrefix: '/v1', models: [] };
@@ -120,20 +128,21 @@ export function readAnthropic(body: Json): CommonRequest {
   };
 }
 
-export function translateRequest(
+export async function translateRequest(
   c: Case,
   body: Json,
   stream = false,
-): { path: string; body: Json; headers: Array<[string, string]> } {
+): Promise<{ path: string; body: Json; headers: Array<[string, string]> }> {
   const t = translatorFor(c.schema);
   const raw = Buffer.from(JSON.stringify({ ...body, stream }));
   const parsed = parseRequest('chat', raw);
   const head = t.requestHeaders('/v1/chat/completions', c.backend);
-  const out = t.requestBody(parsed, 'target-model', '/v1/chat/completions', c.backend);
+  const out = await t.requestBody(parsed, c.model ?? 'target-model', '/v1/chat/completions', c.backend);
   const sent = out.body ?? raw;
   return {
     path: out.path ?? head.path,
-    headers: head.headers,
+    // Body-phase headers (signatures, tokens) are set after those of the headers phase.
+    headers: [...head.headers, ...(out.headers ?? [])],
     body: JSON.parse(sent.toString('utf8')) as Json,
   };
 }
@@ -143,7 +152,7 @@ export function translateResponse(
   t: Translator,
   status: number,
   type: string,
-  payload: string,
+  payload: string | Buffer,
   cuts: number[],
   stream: boolean,
 ): { type: string; body: string } {
@@ -152,7 +161,7 @@ export function translateResponse(
     Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream })),
   );
   const rt = t.responseTranslator(parsed);
-  if (!rt) return { type, body: payload };
+  if (!rt) return { type, body: payload.toString() };
   const bytes = Buffer.from(payload);
   const bounds = [0, ...cuts.filter((n) => n > 0 && n < bytes.length), bytes.length];
   const outType = rt.headers(status, type);

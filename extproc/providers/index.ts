@@ -3,6 +3,8 @@
 import type { BackendConfig } from '../config/schema';
 import { anthropicTranslator } from './anthropic/anthropic';
 import { azureOpenAITranslator } from './azure/azure';
+import { bedrockTranslator } from './bedrock/bedrock';
+import { geminiTranslator, vertexTranslator } from './gemini/gemini';
 import { openAITranslator } from './openai/openai';
 import type { Translator } from './translator';
 
@@ -10,6 +12,9 @@ const TRANSLATORS: Record<BackendConfig['schema'], Translator> = {
   OpenAI: openAITranslator,
   AzureOpenAI: azureOpenAITranslator,
   Anthropic: anthropicTranslator,
+  Bedrock: bedrockTranslator,
+  Gemini: geminiTranslator,
+  VertexAI: vertexTranslator,
 };
 
 export function translatorFor(schema: BackendConfig['schema']): Translator {

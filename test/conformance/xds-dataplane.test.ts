@@ -28,6 +28,13 @@ import { convertLoadAssignment } from '../../dataplane/config/endpoint';
 import { convertListener } from '../../dataplane/config/listener';
 import { convertRouteTable } from '../../dataplane/config/route';
 import { convertSecret } from '../../dataplane/config/secret';
+import { parseExtProcConfig } from '../../dataplane/ext-proc/config';
+import {
+  JWT_FAILURE_KEY,
+  JWT_METADATA_NAMESPACE,
+  JWT_PAYLOAD_KEY,
+  ROUTER_REQUEST_ATTRIBUTES,
+} from '../../lib/headers';
 import { repoRoot } from '../golden';
 
 /**
@@ -142,6 +149,51 @@ void test('the data plane reads what the quickstart renders it for', () => {
       }
     }
   }
+});
+
+/** Caller authentication: jwt_authn, client certificates, and what ext_proc is told. */
+void test('the data plane reads what jwt-mtls renders it for', () => {
+  const ir = all.get('xds/jwt-mtls');
+  assert.ok(ir);
+  const gateway = toXds(ir).get('corp/ai');
+  assert.ok(gateway);
+  const [strict, optional] = gateway.listeners.map(({ resource }) =>
+    convertListener(decodeMessage(LISTENER_TYPE_URL, encodeMessage(LISTENER_TYPE_URL, resource))),
+  );
+  assert.ok(strict && optional);
+  assert.equal(strict.tls?.clientValidation?.required, true);
+  assert.match(strict.tls?.clientValidation?.trustedCa ?? '', /BEGIN CERTIFICATE/);
+  assert.equal(optional.tls?.clientValidation?.required, false);
+  assert.equal(optional.hcm.jwtAuthn, undefined);
+  const providers = strict.hcm.jwtAuthn?.providers ?? [];
+  assert.deepEqual(
+    providers.map((p) => [p.name, p.jwks.kind, p.payloadInMetadata, p.failedStatusInMetadata, p.forward]),
+    [
+      ['corp/clients/0', 'remote', JWT_PAYLOAD_KEY, JWT_FAILURE_KEY, true],
+      ['corp/clients/1', 'local', JWT_PAYLOAD_KEY, JWT_FAILURE_KEY, true],
+    ],
+  );
+  assert.deepEqual(providers[0]?.jwks, {
+    kind: 'remote',
+    uri: 'https://login.example.com/.well-known/jwks.json',
+    cluster: 'jwks/login.example.com/443',
+    timeoutMs: 5000,
+    cacheMs: 300_000,
+    asyncFetch: true,
+  });
+  assert.deepEqual(providers[0]?.fromHeaders, [{ name: 'authorization', valuePrefix: 'Bearer ' }]);
+  assert.deepEqual(providers[1]?.fromHeaders, [{ name: 'x-ci-token', valuePrefix: '' }]);
+  assert.ok(strict.hcm.extProc);
+  const settings = parseExtProcConfig(strict.hcm.extProc);
+  assert.deepEqual(settings.requestAttributes, [...ROUTER_REQUEST_ATTRIBUTES]);
+  assert.deepEqual(settings.forwardingNamespaces, [JWT_METADATA_NAMESPACE]);
+  const jwks = gateway.clusters
+    .map(({ resource }) =>
+      convertCluster(decodeMessage(CLUSTER_TYPE_URL, encodeMessage(CLUSTER_TYPE_URL, resource))),
+    )
+    .find((c) => c.name === 'jwks/login.example.com/443');
+  assert.equal(jwks?.discovery, 'strict_dns');
+  assert.equal(jwks?.transportSocketMatches[0]?.tls?.sni, 'login.example.com');
 });
 
 void test('every expected rejection names a resource that is rendered', () => {

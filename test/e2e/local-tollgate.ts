@@ -36,6 +36,10 @@ export interface StartOptions {
   upstreamPorts: Record<number, number>;
   /** Edits a manifest's text before start. */
   transform?: (file: string, text: string) => string;
+  /** More `tollgate run` flags (e.g. --redis-url, --audit-log). */
+  extraArgs?: string[];
+  /** More environment for the process tree. */
+  env?: Record<string, string>;
 }
 
 /** Copies examples/NAME into a temp dir with the test's ports and starts `tollgate run` on it. */
@@ -58,10 +62,11 @@ export async function startLocalTollgate(example: string, options: StartOptions)
     dir,
     '--admin-port',
     String(adminPort),
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info' },
+    env: { ...process.env, TOLLGATE_LOG_LEVEL: 'info', ...options.env },
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,7 +7,7 @@ set -euo pipefail
 SRC=/usr/share/gocode/src
 have() {
   command -v go >/dev/null &&
-    [ -d "$SRC/github.com/Masterminds/sprig/v3" ] &&
+    [ -d "$SRC/github.com/Masterminds/sprig" ] &&
     [ -d "$SRC/sigs.k8s.io/yaml" ]
 }
 have && exit 0

@@ -15,3 +15,5 @@ export {
   type StatusWriterOptions,
 } from './status-writer';
 export { startLeaderElection, type LeaderElection, type LeaderElectionOptions } from './leader-election';
+export { kubernetesObjectClient, type ManagedKind, type ObjectClient } from './objects';
+export type { KubeObject } from './lister';

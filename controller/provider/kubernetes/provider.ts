@@ -11,10 +11,11 @@ import { requireLoaded, type KubeConfig } from './kubeconfig';
 import { supervise } from './supervisor';
 
 /**
- * Only these Secret types carry what Tollgate reads (API keys, TLS certificates). Filtering on
+ * Only these Secret types carry what Tollgate reads (upstream API keys, TLS certificates, client
+ * API key hashes of AIClientPolicy). Filtering on
  * the server keeps service-account tokens, Helm release blobs and the like out of memory.
  */
-export const SECRET_TYPES = ['Opaque', 'kubernetes.io/tls'] as const;
+export const SECRET_TYPES = ['Opaque', 'kubernetes.io/tls', 'tollgate.dev/api-key'] as const;
 
 export interface KubernetesProviderOptions {
   kubeConfig: KubeConfig;

@@ -27,7 +27,10 @@ export const BUILTIN_DETECTORS: Record<(typeof PII_DETECTORS)[number], Detector>
 
 /** "employee-id" -> "EMPLOYEE_ID": the placeholder label of a user pattern. */
 export function patternLabel(name: string): string {
-  const label = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const label = name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return /^[A-Z]/.test(label) ? label : `P_${label}`;
 }
 

@@ -24,7 +24,11 @@ export function detectPhone(text: string): DetectorMatch[] {
   while ((m = PHONE.exec(text)) !== null) {
     const s = m[0];
     const digits = digitsOf(s).length;
-    const ok = s.startsWith('+') ? digits >= 8 && digits <= 15 : s.startsWith('0') ? digits >= 10 && digits <= 11 : true;
+    const ok = s.startsWith('+')
+      ? digits >= 8 && digits <= 15
+      : s.startsWith('0')
+        ? digits >= 10 && digits <= 11
+        : true;
     if (ok) out.push({ start: m.index, end: m.index + s.length, label: 'PHONE' });
   }
   return out;

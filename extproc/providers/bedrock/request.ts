@@ -54,6 +54,9 @@ const IMAGE_FORMATS: Record<string, string> = {
   'image/webp': 'webp',
 };
 
+/** requestMetadata values Converse accepts (its documented pattern). */
+const METADATA_VALUE = /^[a-zA-Z0-9\s:_@$#=/+,.-]{0,256}$/;
+
 interface Turn {
   role: 'user' | 'assistant';
   content: Json[];
@@ -115,7 +118,9 @@ export function toConverseRequest(body: Json): Json {
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const toolConfig = toToolConfig(body.tools, body.tool_choice, hasToolBlocks);
   if (toolConfig) out.toolConfig = toolConfig;
-  if (typeof body.user === 'string') out.requestMetadata = { user: body.user };
+  // Invocation-log metadata; a value outside Bedrock's allowed characters would fail the request.
+  if (typeof body.user === 'string' && METADATA_VALUE.test(body.user))
+    out.requestMetadata = { user: body.user };
   return out;
 }
 
@@ -129,7 +134,10 @@ function toToolConfig(tools: unknown, choice: unknown, hasToolBlocks: boolean): 
     // Converse has no "none": leaving the tools out is the same, unless the conversation
     // already holds tool blocks (then Bedrock requires toolConfig).
     if (hasToolBlocks)
-      throw invalid("tool_choice 'none' is not supported by Bedrock with tool calls in the conversation.", 'tool_choice');
+      throw invalid(
+        "tool_choice 'none' is not supported by Bedrock with tool calls in the conversation.",
+        'tool_choice',
+      );
     return undefined;
   }
   const out: Json = { tools: tools.map(toToolSpec) };
@@ -164,7 +172,10 @@ function userBlocks(content: unknown, where: string): Json[] {
     if (p?.type === 'text' && typeof p.text === 'string') return { text: p.text };
     const url = obj(p?.image_url)?.url;
     if (p?.type !== 'image_url' || typeof url !== 'string')
-      throw invalid(`Content part type '${String(p?.type)}' is not supported by Bedrock backends.`, `${where}.content`);
+      throw invalid(
+        `Content part type '${String(p?.type)}' is not supported by Bedrock backends.`,
+        `${where}.content`,
+      );
     const data = dataUrl(url);
     const format = data && IMAGE_FORMATS[data.mediaType.toLowerCase()];
     if (!data || !format)

@@ -76,7 +76,8 @@ export function toOpenAIError(status: number, body: string): string {
   let message = '';
   try {
     const doc = obj(JSON.parse(body));
-    message = typeof doc?.message === 'string' ? doc.message : typeof doc?.Message === 'string' ? doc.Message : '';
+    message =
+      typeof doc?.message === 'string' ? doc.message : typeof doc?.Message === 'string' ? doc.Message : '';
   } catch {
     message = '';
   }

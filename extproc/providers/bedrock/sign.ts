@@ -1,7 +1,8 @@
 // SigV4 for Bedrock requests (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)
 // with @smithy/signature-v4, over the final translated body, service "bedrock", the region and
-// credentials of the AIBackend. Signed headers: host, content-type, x-amz-date (and
-// x-amz-security-token with temporary credentials); Envoy's own headers (x-request-id...) are
+// credentials of the AIBackend. Signed headers: host, content-type, x-amz-date,
+// x-amz-content-sha256 (and x-amz-security-token with temporary credentials); Envoy's own
+// headers (x-request-id...) are
 // added later and are not part of the signature, which SigV4 allows.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -25,7 +26,7 @@ export async function signBedrockRequest(
   signingDate?: Date,
 ): Promise<Array<[string, string]>> {
   const bedrock = backend.bedrock;
-  if (!bedrock)
+  if (!bedrock?.credentials)
     throw new GatewayError('internal_error', `Bedrock backend ${backend.key} has no region or credentials.`);
   const signer = new SignatureV4({
     service: BEDROCK_SIGNING_SERVICE,

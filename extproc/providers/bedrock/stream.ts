@@ -105,14 +105,21 @@ export class BedrockStreamTranslator {
         if (!use || typeof doc.contentBlockIndex !== 'number') return '';
         const index = this.toolIndex.size;
         this.toolIndex.set(doc.contentBlockIndex, index);
-        const call = { index, id: use.toolUseId, type: 'function', function: { name: use.name, arguments: '' } };
+        const call = {
+          index,
+          id: use.toolUseId,
+          type: 'function',
+          function: { name: use.name, arguments: '' },
+        };
         return this.chunk({ tool_calls: [call] });
       }
       case 'contentBlockDelta': {
         const delta = obj(doc.delta);
-        if (typeof delta?.text === 'string') return delta.text === '' ? '' : this.chunk({ content: delta.text });
+        if (typeof delta?.text === 'string')
+          return delta.text === '' ? '' : this.chunk({ content: delta.text });
         const input = obj(delta?.toolUse)?.input;
-        const index = typeof doc.contentBlockIndex === 'number' ? this.toolIndex.get(doc.contentBlockIndex) : undefined;
+        const index =
+          typeof doc.contentBlockIndex === 'number' ? this.toolIndex.get(doc.contentBlockIndex) : undefined;
         if (typeof input !== 'string' || input === '' || index === undefined) return '';
         return this.chunk({ tool_calls: [{ index, function: { arguments: input } }] });
       }

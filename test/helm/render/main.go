@@ -10,6 +10,9 @@
 // order of kinds, then by template path, each with a "# Source:" comment; empty documents are
 // dropped; "<no value>" becomes "" (Helm's missingkey=zero behaviour). With --values-json the
 // coalesced values are printed as JSON instead, so the caller can check values.schema.json.
+//
+// Built offline in GOPATH mode against Debian's /usr/share/gocode (see test/helm/render.ts),
+// which is why sprig is imported without its /v3 module suffix.
 package main
 
 import (

@@ -1,0 +1,3 @@
+{{- define "fixture.label" -}}
+{{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
