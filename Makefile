@@ -40,8 +40,9 @@ format: node_modules/.installed ## rewrite files with prettier
 format-check: node_modules/.installed
 	$(NODE_BIN)/prettier --check --log-level warn .
 
-gen: build ## regenerate CRDs (crds/) from the zod schemas
+gen: build ## regenerate CRDs (crds/ and the chart's copy) from the zod schemas
 	node dist/cli/main.js crds --out crds
+	cp crds/*.yaml charts/tollgate/crds/
 
 check: gen format ## regenerate CRDs and goldens, format, then fail if git shows a diff
 	UPDATE_GOLDEN=1 node --test $(filter dist/controller/translate/% dist/controller/xds/%,$(TESTS)) >/dev/null

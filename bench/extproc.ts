@@ -12,7 +12,7 @@ import { GATEWAY, chatHeaders, sampleConfig, sseStream } from '../test/envoy-har
 import { ConfigStore } from '../extproc/config/store';
 import { ExtprocMetrics } from '../extproc/metrics';
 import { RouterProcessor } from '../extproc/processor/router';
-import { requestBody, requestHeaders } from '../extproc/processor/testing';
+import { requestBody, requestHeaders, sync } from '../extproc/processor/testing';
 import { UpstreamProcessor } from '../extproc/processor/upstream';
 import { ExtprocServer } from '../extproc/server';
 import { createLogger } from '../lib/log';
@@ -166,14 +166,14 @@ function inProcess(stream: boolean): number[] {
     const t = performance.now();
     const router = new RouterProcessor(ctx);
     const upstream = new UpstreamProcessor(ctx);
-    router.process(reqHeaders);
-    router.process(requestBody(body));
-    upstream.process(upHeaders);
-    upstream.process(requestBody(body));
-    upstream.process({ response_headers: respHeaders.request_headers });
-    router.process({ response_headers: respHeaders.request_headers });
+    sync(router.process(reqHeaders));
+    sync(router.process(requestBody(body)));
+    sync(upstream.process(upHeaders));
+    sync(upstream.process(requestBody(body)));
+    sync(upstream.process({ response_headers: respHeaders.request_headers }));
+    sync(router.process({ response_headers: respHeaders.request_headers }));
     chunks.forEach((c, j) =>
-      router.process({ response_body: { body: c, end_of_stream: j === chunks.length - 1 } }),
+      sync(router.process({ response_body: { body: c, end_of_stream: j === chunks.length - 1 } })),
     );
     if (i >= 2000) samples.push(performance.now() - t); // after warm-up
   }

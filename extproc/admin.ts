@@ -1,8 +1,10 @@
 // extproc's admin HTTP server: /metrics (Prometheus text), /healthz (the process is alive) and
 // /readyz (ready only once a ProcessorConfig has been received, so Kubernetes sends no traffic
-// to a replica that would refuse every request).
+// to a replica that would refuse every request), and /usage (budget usage per subject, for
+// `tollgate usage`; it names subjects, so the admin server stays on loopback by default).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleUsageRequest, type UsageSource } from './budgets/admin-handler';
 import type { ConfigStore } from './config/store';
 import type { ExtprocMetrics } from './metrics';
 
@@ -16,9 +18,11 @@ export function startAdminServer(options: {
   port: number;
   store: ConfigStore;
   metrics: ExtprocMetrics;
+  budgets?: UsageSource;
 }): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
@@ -37,6 +41,12 @@ export function startAdminServer(options: {
       case '/metrics':
         options.metrics.registry.metrics().then(
           (text) => res.writeHead(200, { 'content-type': options.metrics.registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+        return;
+      case '/usage':
+        handleUsageRequest(options.budgets, options.store.current(), url.searchParams).then(
+          ({ status, body }) => res.writeHead(status, { 'content-type': 'application/json' }).end(body),
           () => res.writeHead(500).end(),
         );
         return;

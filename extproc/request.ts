@@ -1,10 +1,12 @@
 // Parses and checks an OpenAI-API request body once, at each level: the endpoint from the path,
 // the JSON object, `model`, `stream` and `stream_options.include_usage`. Every problem becomes
 // a GatewayError the caller turns into an OpenAI-shaped immediate response. Unknown fields are
-// kept as they are: the object is passed on, never rebuilt.
+// kept as they are: the object is passed on, never rebuilt. `messages` (Anthropic's
+// /v1/messages) is converted to a chat body at the router level (extproc/clients/anthropic)
+// before it is parsed here as `chat`.
 import { GatewayError } from '../lib/errors';
 
-export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses' | 'models';
+export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses' | 'models' | 'messages';
 
 /** OpenTelemetry gen_ai.operation.name per endpoint. */
 export const OPERATION_NAME: Record<Endpoint, string> = {
@@ -13,6 +15,7 @@ export const OPERATION_NAME: Record<Endpoint, string> = {
   embeddings: 'embeddings',
   responses: 'chat',
   models: 'list_models',
+  messages: 'chat',
 };
 
 const ENDPOINT_BY_PATH: Record<string, Endpoint> = {
@@ -21,6 +24,7 @@ const ENDPOINT_BY_PATH: Record<string, Endpoint> = {
   '/v1/embeddings': 'embeddings',
   '/v1/responses': 'responses',
   '/v1/models': 'models',
+  '/v1/messages': 'messages',
 };
 
 /** Arrays longer than this (messages, input, prompt) are refused before any work is done. */

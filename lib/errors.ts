@@ -1,6 +1,7 @@
 // One error type with a closed union of codes; every error a client sees is an OpenAI-shaped
-// JSON body (`{"error":{"message","type","param","code"}}`) with the status this table gives.
-// A new code without a status does not compile.
+// JSON body (`{"error":{"message","type","param","code"}}`) with the status this table gives,
+// or, for clients of Anthropic's /v1/messages, an Anthropic-shaped one with the same status
+// (`{"type":"error","error":{"type","message"}}`). A new code without a status does not compile.
 
 export type ErrorCode =
   | 'invalid_json'
@@ -15,6 +16,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'budget_exceeded'
   | 'budget_unavailable'
+  | 'guardrail_unavailable'
   | 'guardrail_blocked'
   | 'upstream_error'
   | 'upstream_timeout'
@@ -36,6 +38,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   budget_exceeded: 429,
   /** The budget store is unreachable and a budget's failMode is Closed. */
   budget_unavailable: 503,
+  guardrail_unavailable: 503,
   guardrail_blocked: 400,
   upstream_error: 502,
   upstream_timeout: 504,
@@ -70,6 +73,11 @@ export class GatewayError extends Error {
   toBody(): string {
     return openAIErrorBody(this.status, this.message, this.code, this.param);
   }
+
+  /** The same error for an Anthropic Messages API client. */
+  toAnthropicBody(): string {
+    return anthropicErrorBody(this.status, this.message);
+  }
 }
 
 export function openAIErrorBody(
@@ -80,4 +88,27 @@ export function openAIErrorBody(
 ): string {
   const type = TYPE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
   return JSON.stringify({ error: { message, type, param, code } });
+}
+
+/**
+ * Anthropic's error types by status (https://docs.anthropic.com/en/api/errors, "HTTP errors");
+ * other 4xx are invalid_request_error (as that page says), other 5xx api_error.
+ */
+const ANTHROPIC_TYPE_BY_STATUS: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
+export function anthropicErrorType(status: number): string {
+  return ANTHROPIC_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+}
+
+export function anthropicErrorBody(status: number, message: string): string {
+  return JSON.stringify({ type: 'error', error: { type: anthropicErrorType(status), message } });
 }

@@ -2,7 +2,8 @@
 // resources and Tollgate's CRDs, serves Envoy and extproc over ADS, and writes status
 // conditions while it holds the leader Lease (every replica serves xDS; one writes status).
 // With --provision the leader also provisions Envoy per Gateway; --tls-* serve ADS over mTLS
-// (see controller-security.ts).
+// (see controller-security.ts). With a Redis URL the leader also writes AIBudget status.usage
+// from the budget counters extproc keeps there (controller/budgets/usage-writer.ts).
 import os from 'node:os';
 import { parseFlags, stringFlag, type FlagSpec } from '../args';
 import { createLogger } from '../../lib/log';
@@ -21,6 +22,9 @@ import { kubernetesObjectClient } from '../../controller/provider/kubernetes';
 import { Provisioner } from '../../controller/provision/provisioner';
 import { withProxyStatus } from '../../controller/translate/gateway-status';
 import { SECURITY_FLAGS, SECURITY_HELP, provisionSettings, serverSecurity } from './controller-security';
+import { Registry } from 'prom-client';
+import { createBudgetService } from '../../extproc/budgets/service';
+import { UsageStatusWriter } from '../../controller/budgets/usage-writer';
 
 const FLAGS: FlagSpec = {
   help: { type: 'boolean', alias: 'h' },
@@ -33,6 +37,8 @@ const FLAGS: FlagSpec = {
   identity: { type: 'string', default: process.env.POD_NAME ?? os.hostname() },
   'lease-duration': { type: 'string', default: '15s' },
   'renew-interval': { type: 'string', default: '2s' },
+  'redis-url': { type: 'string' },
+  'usage-interval': { type: 'string', default: '30s' },
   ...SECURITY_FLAGS,
 };
 
@@ -51,6 +57,9 @@ const HELP = `usage: tollgate controller [options]
   --renew-interval DUR     how often the leader renews the Lease (default 2s); a leader that cannot
                            renew for 2/3 of the lease duration stops writing status
                            DUR: a number with unit ms, s or m, e.g. 500ms, 15s, 1m
+  --redis-url URL          the Redis extproc keeps budget counters in (default $REDIS_URL); with it
+                           the leader writes AIBudget status.usage (top 10 subjects per budget)
+  --usage-interval DUR     how often status.usage is refreshed (default 30s; only changes are written)
 ${SECURITY_HELP}`;
 
 /** "500ms", "15s", "1m" -> milliseconds; anything else is a clear error naming the flag. */
@@ -100,6 +109,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const leaseDurationMs = parseDurationFlag('lease-duration', stringFlag(flags, 'lease-duration') ?? '15s');
   const renewMs = parseDurationFlag('renew-interval', stringFlag(flags, 'renew-interval') ?? '2s');
+  const usageIntervalMs = parseDurationFlag('usage-interval', stringFlag(flags, 'usage-interval') ?? '30s');
+  const redisUrl = stringFlag(flags, 'redis-url') ?? (process.env.REDIS_URL || undefined);
   if (renewMs * 1.5 >= leaseDurationMs)
     throw new Error('--renew-interval must be well below --lease-duration (at most 2/3 of it)');
   const logger = createLogger('controller');
@@ -173,6 +184,25 @@ export async function run(argv: string[]): Promise<number> {
   });
   statusWriter.setLeaderCheck(() => election.isLeader());
   leading = () => election.isLeader();
+  // Same default key prefix as extproc's createBudgetService, so both see the same counters.
+  const budgetEngine = redisUrl
+    ? createBudgetService({ redisUrl, logger, registry: new Registry(), commandTimeoutMs: 2000 })
+    : undefined;
+  const usageWriter = budgetEngine
+    ? new UsageStatusWriter({
+        budgets: () => {
+          const budgets = reconciler.last?.ir.processor.budgets;
+          return budgets ? Object.values(budgets) : undefined;
+        },
+        usage: (budget, subject, limit) => budgetEngine.usage(budget, subject, limit),
+        write: (updates) => statusWriter.writeEach(updates),
+        isLeader: () => election.isLeader(),
+        logger,
+        intervalMs: usageIntervalMs,
+      })
+    : undefined;
+  usageWriter?.start();
+  if (!usageWriter) logger.info('no --redis-url: AIBudget status.usage is not written');
   const provider = startKubernetesProvider({
     kubeConfig,
     namespaces: namespaces.length > 0 ? namespaces : undefined,
@@ -190,6 +220,8 @@ export async function run(argv: string[]): Promise<number> {
   provisioner?.close();
   await provisioner?.idle();
   security.close();
+  await usageWriter?.close();
+  await budgetEngine?.close();
   await statuses.idle();
   statusWriter.close();
   await election.close();

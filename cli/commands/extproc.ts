@@ -2,6 +2,8 @@
 // static file (--config) or from the controller's ADS server (--xds); the admin server serves
 // /metrics, /healthz and /readyz. SIGINT/SIGTERM stop intake, let open streams finish, then exit.
 // --xds-ca/--xds-cert/--xds-key make the config stream mTLS (files re-read every minute).
+// Budget counters live in Redis with --redis-url (default $REDIS_URL; two or more replicas need
+// it), in memory otherwise. --audit-log stdout|FILE writes one audit record per request.
 import { parseFlags, stringFlag } from '../args';
 import { createLogger } from '../../lib/log';
 import { startAdminServer } from '../../extproc/admin';
@@ -9,6 +11,10 @@ import { loadProcessorConfigFile, subscribeProcessorConfig } from '../../extproc
 import { EXTPROC_NODE_CLUSTER } from '../../extproc/config/schema';
 import { ConfigStore } from '../../extproc/config/store';
 import { ExtprocServer } from '../../extproc/server';
+import { ExtprocMetrics } from '../../extproc/metrics';
+import { createBudgetService } from '../../extproc/budgets/service';
+import { createGuardrailService } from '../../extproc/guardrails';
+import { createAuditSink, type AuditTarget } from '../../extproc/audit/sink';
 import { clientTlsFromFlags } from '../../controller/certs/grpc-tls';
 
 export async function run(argv: string[]): Promise<number> {
@@ -23,6 +29,9 @@ export async function run(argv: string[]): Promise<number> {
     'xds-cert': { type: 'string' },
     'xds-key': { type: 'string' },
     'xds-server-name': { type: 'string' },
+    'redis-url': { type: 'string' },
+    'audit-log': { type: 'string', default: 'off' },
+    'audit-include-bodies': { type: 'boolean' },
   });
   const configFile = stringFlag(flags, 'config');
   const xds = stringFlag(flags, 'xds');
@@ -35,7 +44,31 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = createLogger('extproc');
   const store = new ConfigStore();
-  const server = new ExtprocServer({ store, logger });
+  const metrics = new ExtprocMetrics();
+  const redisUrl = stringFlag(flags, 'redis-url') ?? (process.env.REDIS_URL || undefined);
+  const budgets = createBudgetService({ redisUrl, logger, registry: metrics.registry });
+  const auditFlag = stringFlag(flags, 'audit-log') ?? 'off';
+  const auditTarget: AuditTarget =
+    auditFlag === 'stdout' || auditFlag === 'off' ? auditFlag : { file: auditFlag };
+  const audit = createAuditSink({
+    target: auditTarget,
+    includeBodies: flags['audit-include-bodies'] === true,
+    registry: metrics.registry,
+    logger,
+  });
+  const services = {
+    budgets,
+    guardrails: createGuardrailService({ logger, registry: metrics.registry }),
+    audit: auditFlag === 'off' ? undefined : audit,
+  };
+  logger.info(
+    {
+      budgetStore: redisUrl ? 'redis' : 'memory',
+      audit: typeof auditTarget === 'string' ? auditTarget : 'file',
+    },
+    'request services',
+  );
+  const server = new ExtprocServer({ store, logger, metrics, services });
   store.onChange((config) => {
     server.metrics.setConfigVersion(config.version);
     logger.info({ version: config.version, routes: Object.keys(config.routes).length }, 'config in use');
@@ -64,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
     port: adminPort,
     store,
     metrics: server.metrics,
+    budgets,
   });
   logger.info({ address, adminPort: admin.port, nodeCluster: EXTPROC_NODE_CLUSTER }, 'extproc serving');
 
@@ -75,5 +109,7 @@ export async function run(argv: string[]): Promise<number> {
   subscription?.close();
   await server.close(10_000);
   await admin.close();
+  await budgets.close();
+  await audit.close();
   return 0;
 }

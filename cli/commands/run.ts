@@ -54,7 +54,15 @@ export async function run(argv: string[]): Promise<number> {
   const envoyPath = stringFlag(flags, 'envoy') ?? findOnPath('envoy');
   const adminPort = stringFlag(flags, 'admin-port') ?? '9090';
   // Budget counters, audit records: extproc's own settings, passed through.
-  const extprocArgs = ['extproc', '--listen', `unix:${socket}`, '--xds', adsAddress, '--admin-port', adminPort];
+  const extprocArgs = [
+    'extproc',
+    '--listen',
+    `unix:${socket}`,
+    '--xds',
+    adsAddress,
+    '--admin-port',
+    adminPort,
+  ];
   const redisUrl = stringFlag(flags, 'redis-url');
   if (redisUrl) extprocArgs.push('--redis-url', redisUrl);
   const auditLog = stringFlag(flags, 'audit-log');

@@ -1,5 +1,6 @@
 // AIRoute: attaches to Gateways and sends requests, chosen by model and headers, to AIBackends
-// with weights, priorities (fallback), model name overrides, timeouts and retries.
+// with weights, priorities (fallback), model name overrides, timeouts, retries, and what to do
+// with parameters a backend cannot honour (unsupportedParameters).
 import { z } from 'zod';
 import { API_VERSION, Condition, Duration, ObjectMeta, ParentReference, RouteParentStatus } from './common';
 
@@ -101,6 +102,14 @@ export const AIRouteRule = z
       .default({ request: '120s' })
       .describe('Timeouts.'),
     retry: RetryPolicy.optional().describe('Retry and fallback policy.'),
+    unsupportedParameters: z
+      .enum(['Reject', 'Drop'])
+      .default('Reject')
+      .describe(
+        'What to do with a request parameter a backend cannot honour (e.g. logprobs on Bedrock): ' +
+          'Reject answers 400 naming the parameter; Drop leaves it out and names it in the ' +
+          'tollgate-warning response header.',
+      ),
   })
   .describe('A rule: which requests, to which backends, how.');
 export type AIRouteRule = z.infer<typeof AIRouteRule>;

@@ -61,7 +61,8 @@ export interface JwtProviderIR {
   /** Empty: any audience. */
   audiences: string[];
   /** Remote JWKS fetched through `cluster` (a ClusterIR of kind 'jwks'), or an inline JWKS. */
-  jwks: { kind: 'remote'; uri: string; cluster: string; cacheSeconds: number } | { kind: 'inline'; json: string };
+  jwks:
+    { kind: 'remote'; uri: string; cluster: string; cacheSeconds: number } | { kind: 'inline'; json: string };
   /** Where the token is read; default Authorization: Bearer. */
   fromHeaders?: { name: string; valuePrefix: string }[];
 }

@@ -89,7 +89,11 @@ function clientPolicyConfig(
       keys: apiKeys(namespaceOf(policy), spec.apiKeys.secretSelector.matchLabels, secrets, problems),
     };
   if (spec.jwt) {
-    const jwt: NonNullable<ClientPolicyConfig['jwt']> = { userClaim: spec.jwt.userClaim };
+    const jwt: NonNullable<ClientPolicyConfig['jwt']> = {
+      // Every provider on a listener writes the same metadata key: extproc checks `iss` against these.
+      issuers: [...new Set(spec.jwt.providers.map((p) => p.issuer))].sort(),
+      userClaim: spec.jwt.userClaim,
+    };
     if (spec.jwt.tenantClaim !== undefined) jwt.tenantClaim = spec.jwt.tenantClaim;
     if (spec.jwt.teamClaim !== undefined) jwt.teamClaim = spec.jwt.teamClaim;
     config.jwt = jwt;

@@ -91,6 +91,7 @@ function translateOne(route: AIRoute, ctx: AIRouteContext, result: AIRouteResult
       backends,
       budgets: [],
       guardrails: [],
+      unsupportedParameters: rule.unsupportedParameters,
     };
     for (const { backend } of resolved) result.usedBackends.add(backend.key);
     const { action, cluster } = ruleAction(key, rule, resolved);

@@ -112,7 +112,13 @@ export const ClientPolicyConfig = z.object({
    * claim names (dots walk into nested objects).
    */
   jwt: z
-    .object({ tenantClaim: z.string().optional(), teamClaim: z.string().optional(), userClaim: z.string() })
+    .object({
+      /** The policy's own issuers: a token verified for another policy's provider is refused. */
+      issuers: z.array(z.string()).default([]),
+      tenantClaim: z.string().optional(),
+      teamClaim: z.string().optional(),
+      userClaim: z.string(),
+    })
     .optional(),
   /** Identity from the verified client certificate (HTTPS listeners with client validation). */
   mtls: z.object({ userFrom: z.enum(['SubjectCN', 'URISAN', 'DNSSAN']) }).optional(),
@@ -296,6 +302,11 @@ export const RouteConfig = z.object({
   guardrails: z.array(z.string()).default([]),
   /** The AIClientPolicy that authorizes callers of this rule (the AIRoute's, else the Gateway's). */
   clientPolicy: z.string().optional(),
+  /**
+   * What translators do with a parameter the backend cannot honour: Reject (absent means Reject)
+   * answers 400 naming it; Drop leaves it out and names it in the tollgate-warning header.
+   */
+  unsupportedParameters: z.enum(['Reject', 'Drop']).optional(),
 });
 export type RouteConfig = z.infer<typeof RouteConfig>;
 

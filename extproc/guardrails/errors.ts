@@ -1,6 +1,6 @@
 // The errors a guardrail answers with. They name the guardrail and the check, never what
-// matched. A check that could not run and fails closed answers 503 (code no_healthy_upstream:
-// the guardrail's dependency is unavailable and a retry may succeed), not 400.
+// matched. A check that could not run and fails closed answers 503 (guardrail_unavailable: the
+// guardrail's dependency is unavailable and a retry may succeed), not 400.
 import { GatewayError } from '../../lib/errors';
 import type { CheckId } from './fired';
 
@@ -22,7 +22,7 @@ export function modelDeniedError(check: CheckId, model: string): GatewayError {
 
 export function failedClosedError(check: CheckId): GatewayError {
   return new GatewayError(
-    'no_healthy_upstream',
+    'guardrail_unavailable',
     `Guardrail "${check.guardrail}" (check "${check.name}") could not run and fails closed; try again later.`,
   );
 }

@@ -1,5 +1,5 @@
 // Caller identity by source and order: API keys (three headers, expiry, unknown keys), JWT
-// payload/failure/missing claims, mTLS fields, trusted headers by source CIDR, and spoofing.
+// payload/failure/missing claims/issuers, mTLS fields, trusted headers by source CIDR, and spoofing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../lib/errors';
@@ -115,7 +115,7 @@ describe('authenticate: API keys', () => {
 });
 
 describe('authenticate: JWT', () => {
-  const jwt = { userClaim: 'sub', tenantClaim: 'org.id', teamClaim: 'groups.team' };
+  const jwt = { issuers: [], userClaim: 'sub', tenantClaim: 'org.id', teamClaim: 'groups.team' };
 
   it('maps claims, walking dot paths, and keeps the payload', () => {
     const payload = { sub: 'u-1', org: { id: 42 }, groups: { team: 'ml' }, iss: 'https://idp' };
@@ -125,7 +125,7 @@ describe('authenticate: JWT', () => {
 
   it('a claim whose name contains dots is read as is before walking', () => {
     const id = authenticate(
-      policy({ jwt: { userClaim: 'https://x.io/user' } }),
+      policy({ jwt: { issuers: [], userClaim: 'https://x.io/user' } }),
       input({}, { jwtPayload: { 'https://x.io/user': 'z' } }),
       NOW,
     );
@@ -157,7 +157,7 @@ describe('authenticate: JWT', () => {
   });
 
   it('an unknown Bearer token falls through to the JWT source', () => {
-    const p = withKeys({ jwt: { userClaim: 'sub' } });
+    const p = withKeys({ jwt: { issuers: [], userClaim: 'sub' } });
     const id = authenticate(
       p,
       input({ authorization: 'Bearer eyJ.x.y' }, { jwtPayload: { sub: 'bob' } }),
@@ -184,6 +184,50 @@ describe('authenticate: JWT', () => {
       () => authenticate(p, input({ 'api-key': 'zz' }, { jwtPayload: { sub: 'bob' } }), NOW),
       /invalid API key/,
     );
+  });
+});
+
+describe('authenticate: JWT issuers of the policy', () => {
+  // Every jwt_authn provider on a listener writes the same metadata key: a token verified for
+  // another policy's issuer must not pass this policy.
+  const p = policy({ jwt: { issuers: ['https://idp-a', 'https://idp-b'], userClaim: 'sub' } });
+
+  it('admits a payload whose iss is one of the policy issuers', () => {
+    for (const iss of ['https://idp-a', 'https://idp-b']) {
+      const id = authenticate(p, input({}, { jwtPayload: { iss, sub: 'u' } }), NOW);
+      assert.equal(id.source, 'jwt');
+      assert.equal(id.user, 'u');
+    }
+  });
+
+  it('refuses another issuer, a near miss, a missing or non-string iss', () => {
+    for (const iss of ['https://idp-c', 'https://idp-a/', 'HTTPS://IDP-A', undefined, 7, ['https://idp-a']]) {
+      const payload = iss === undefined ? { sub: 'u' } : { iss, sub: 'u' };
+      rejects(() => authenticate(p, input({}, { jwtPayload: payload }), NOW), /^invalid JWT: issuer/);
+    }
+  });
+
+  it('refuses even when unauthenticated callers are allowed, and via the unknown-Bearer path', () => {
+    const open = { ...p, unauthenticated: 'Allow' as const };
+    rejects(
+      () => authenticate(open, input({}, { jwtPayload: { iss: 'https://other', sub: 'u' } }), NOW),
+      /issuer/,
+    );
+    const keysToo = withKeys({ jwt: p.jwt });
+    rejects(
+      () =>
+        authenticate(
+          keysToo,
+          input({ authorization: 'Bearer eyJ.x.y' }, { jwtPayload: { iss: 'https://other', sub: 'u' } }),
+          NOW,
+        ),
+      /issuer/,
+    );
+  });
+
+  it('an empty issuer list checks nothing (configs written before the field existed)', () => {
+    const any = policy({ jwt: { issuers: [], userClaim: 'sub' } });
+    assert.equal(authenticate(any, input({}, { jwtPayload: { sub: 'u' } }), NOW).user, 'u');
   });
 });
 

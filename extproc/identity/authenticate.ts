@@ -7,6 +7,9 @@
 //   failure for it, it is still an "invalid API key".
 // - A JWT failure from jwt_authn is a 401 with jwt_authn's message; a configured claim missing
 //   from a verified payload is a 401 naming the claim (budgets must not silently pool callers).
+// - Every jwt_authn provider on a listener writes the same metadata key, so a payload verified
+//   for another policy's provider would otherwise pass: when the policy lists its issuers, the
+//   payload's `iss` must be one of them (exact string match, as jwt_authn compares), else 401.
 // - Trusted headers are read only when source.address is inside sourceCIDRs; from anywhere else
 //   they are ignored, so a client cannot claim an identity by sending them.
 // - Error messages never echo a key or token.
@@ -75,6 +78,11 @@ export function authenticate(policy: ClientPolicyConfig, input: IdentityInput, n
 type JwtClaims = NonNullable<ClientPolicyConfig['jwt']>;
 
 function jwtIdentity(config: JwtClaims, payload: Record<string, unknown>): Identity {
+  if (config.issuers.length > 0) {
+    const iss = payload.iss;
+    if (typeof iss !== 'string' || !config.issuers.includes(iss))
+      throw unauthenticated('invalid JWT: issuer not accepted by this policy');
+  }
   const claim = (path: string | undefined): string | undefined => {
     if (path === undefined) return undefined;
     const value = claimAt(payload, path);

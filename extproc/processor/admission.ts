@@ -55,7 +55,9 @@ export function authorizeFor(
   if (!route.clientPolicy) return known.identity;
   const policy = policyOf(config, route.clientPolicy);
   const identity =
-    known.policy === route.clientPolicy && known.identity ? known.identity : authenticate(policy, input, nowMs);
+    known.policy === route.clientPolicy && known.identity
+      ? known.identity
+      : authenticate(policy, input, nowMs);
   const denied = authorize(policy, identity, route.key, model);
   if (denied) throw denied;
   return identity;
@@ -107,7 +109,16 @@ export async function admit(ctx: StreamContext, input: AdmissionInput): Promise<
   const service = ctx.services.budgets;
   const budgetsOf = (r: RouteConfig) => r.budgets.flatMap((k) => config.budgets[k] ?? []);
   if (!service || budgetsOf(route).length === 0) {
-    return { route, identity, body: changed ? body : undefined, model, reservation: undefined, responseHeaders: [], fired, restore };
+    return {
+      route,
+      identity,
+      body: changed ? body : undefined,
+      model,
+      reservation: undefined,
+      responseHeaders: [],
+      fired,
+      restore,
+    };
   }
   const [inputTokens = 0] = await countTokensOffThread([promptText(body)]);
   const degraded: string[] = [];
@@ -181,7 +192,11 @@ function capMaxTokens(body: Record<string, unknown>, cap: number): void {
   const current = maxOutputTokensOf(body);
   if (current !== undefined && current <= cap) return;
   const field =
-    'max_completion_tokens' in body ? 'max_completion_tokens' : 'max_output_tokens' in body ? 'max_output_tokens' : 'max_tokens';
+    'max_completion_tokens' in body
+      ? 'max_completion_tokens'
+      : 'max_output_tokens' in body
+        ? 'max_output_tokens'
+        : 'max_tokens';
   body[field] = cap;
 }
 

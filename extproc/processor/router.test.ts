@@ -204,7 +204,9 @@ describe('router level: bad input', () => {
 
   it('ignores trailers', () => {
     const p = new RouterProcessor(testContext(sampleConfig()));
-    const r = sync(p.process({ request_trailers: { trailers: { headers: [] } }, request: 'request_trailers' }));
+    const r = sync(
+      p.process({ request_trailers: { trailers: { headers: [] } }, request: 'request_trailers' }),
+    );
     assert.deepEqual(r, { request_trailers: {} });
   });
 });

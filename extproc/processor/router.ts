@@ -4,7 +4,10 @@
 // (access, request guardrails, budget reservation: admission.ts) and set the routing header (or
 // answer /v1/models and every error itself); then watch the response go by: read and remove the
 // upstream level's headers, run response guardrails, pass the streamed body through (minus the
-// usage chunk the client did not ask for), count usage, settle the budget.
+// usage chunk the client did not ask for), count usage, settle the budget. Clients of Anthropic's
+// /v1/messages are converted at the edges (extproc/clients/anthropic): their body becomes a chat
+// body before routing, and the response is converted last: upstream bytes -> response guardrails
+// -> usage scan -> Anthropic conversion -> client.
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../lib/errors';
 import {
@@ -14,6 +17,7 @@ import {
   UPSTREAM_MODEL_HEADER,
   isInternalHeader,
 } from '../../lib/headers';
+import { AnthropicClient, CHAT_PATH } from '../clients/anthropic/client';
 import type { ProcessorConfig, RouteConfig } from '../config/schema';
 import { mayUse } from '../identity/access';
 import { authenticate } from '../identity/authenticate';
@@ -63,6 +67,8 @@ export class RouterProcessor implements StreamProcessor {
   private admitted: Admitted | undefined;
   private filter: ResponseFilter | undefined;
   private filterJson: Buffer[] | undefined;
+  /** Set for /v1/messages: converts the request in and the response (and errors) out. */
+  private anthropic: AnthropicClient | undefined;
   private ended = false;
 
   constructor(private readonly ctx: StreamContext) {
@@ -106,6 +112,7 @@ export class RouterProcessor implements StreamProcessor {
     this.endpoint = endpointOf(path);
     if (!this.endpoint) throw new GatewayError('route_not_found', `Unknown API path ${path.split('?')[0]}.`);
     this.record.operation = OPERATION_NAME[this.endpoint];
+    if (this.endpoint === 'messages') this.anthropic = new AnthropicClient();
     // The Gateway's policy authenticates every caller before anything else is looked at.
     const gatewayPolicy = config.gateways[this.ctx.gateway ?? '']?.clientPolicy;
     if (gatewayPolicy) {
@@ -137,14 +144,17 @@ export class RouterProcessor implements StreamProcessor {
     if (this.bodySize > config.limits.maxRequestBodyBytes) throw this.tooLarge();
     if (chunk.length > 0) this.bodyChunks.push(chunk);
     if (!endOfStream) return continueResponse('request_body');
-    const raw =
+    const clientRaw =
       this.bodyChunks.length === 1 ? (this.bodyChunks[0] as Buffer) : Buffer.concat(this.bodyChunks);
     this.bodyChunks = [];
-    const parsed = parseRequest(this.endpoint, raw);
+    // An Anthropic client's body goes on as a chat body; everything below sees only that.
+    const raw = this.anthropic ? this.anthropic.request(clientRaw) : clientRaw;
+    const parsed = parseRequest(this.anthropic ? 'chat' : this.endpoint, raw);
     this.record.requestModel = parsed.model;
     this.record.streamed = parsed.stream;
     this.record.requestBody = parsed.body;
-    this.dropUsageChunk = parsed.stream && !parsed.clientIncludeUsage;
+    // The Anthropic conversion needs the usage chunk for message_delta and never forwards it.
+    this.dropUsageChunk = parsed.stream && !parsed.clientIncludeUsage && !this.anthropic;
     const route = selectRoute(config, this.ctx.gateway ?? '', this.authority(), parsed.model, this.headers);
     if (!route) {
       throw new GatewayError(
@@ -169,19 +179,31 @@ export class RouterProcessor implements StreamProcessor {
         Date.now(),
       );
       this.record.identity = identity;
+      const mutation = new Mutation().setHeader(ROUTE_HEADER, route.key);
       return continueResponse('request_body', {
-        mutation: new Mutation().setHeader(ROUTE_HEADER, route.key),
+        mutation,
+        body: this.convertedBody(mutation, raw),
         clearRouteCache: true,
       });
     }
-    return this.admitSlow(config, route, parsed.body, raw.length);
+    return this.admitSlow(config, route, parsed.body, raw);
+  }
+
+  /**
+   * For an Anthropic client: the chat body to send and the path to route it to. Both go in the
+   * same answer as the routing header, so they apply before Envoy re-matches the route.
+   */
+  private convertedBody(mutation: Mutation, raw: Buffer): Buffer | undefined {
+    if (!this.anthropic) return undefined;
+    mutation.setHeader(':path', CHAT_PATH).setHeader('content-length', String(raw.length));
+    return raw;
   }
 
   private async admitSlow(
     config: ProcessorConfig,
     route: RouteConfig,
     body: Record<string, unknown>,
-    rawBytes: number,
+    raw: Buffer,
   ): Promise<ProcessingResponse> {
     let admitted: Admitted;
     try {
@@ -190,7 +212,7 @@ export class RouterProcessor implements StreamProcessor {
         config,
         route,
         body,
-        rawBytes,
+        rawBytes: raw.length,
         headers: this.headers,
         authority: this.authority(),
         identityInput: this.identityInput,
@@ -215,7 +237,7 @@ export class RouterProcessor implements StreamProcessor {
       return continueResponse('request_body');
     }
     const mutation = new Mutation().setHeader(ROUTE_HEADER, admitted.route.key);
-    let replacement: Buffer | undefined;
+    let replacement = this.convertedBody(mutation, raw);
     if (admitted.body) {
       replacement = Buffer.from(JSON.stringify(admitted.body));
       this.record.requestBody = admitted.body;
@@ -231,11 +253,14 @@ export class RouterProcessor implements StreamProcessor {
     this.record.responseModel = headers.get(UPSTREAM_MODEL_HEADER) ?? '';
     const mutation = new Mutation();
     for (const name of headers.keys()) if (isInternalHeader(name)) mutation.removeHeader(name);
-    for (const [name, value] of this.admitted?.responseHeaders ?? []) mutation.setHeader(name, value);
+    this.setClientHeaders(mutation);
     const contentType = headers.get('content-type') ?? '';
     const streamed = contentType.startsWith('text/event-stream');
     this.filter = this.responseFilter();
     let modeOverride: typeof BUFFER_RESPONSE_MODE | undefined;
+    // A message or error converted whole is buffered, so a conversion failure can still be a 502.
+    if (this.anthropic?.responseHeaders(this.record.status, contentType, mutation))
+      modeOverride = BUFFER_RESPONSE_MODE;
     if (this.filter) {
       mutation.removeHeader('content-length');
       if (!streamed) {
@@ -253,6 +278,16 @@ export class RouterProcessor implements StreamProcessor {
     }
     if (req.response_headers?.end_of_stream) this.finishResponse();
     return continueResponse('response_headers', { mutation, modeOverride });
+  }
+
+  /** Rate-limit and warning headers; an Anthropic client's dropped hints join the warnings. */
+  private setClientHeaders(mutation: Mutation): void {
+    const warnings = [...(this.anthropic?.warnings ?? [])];
+    for (const [name, value] of this.admitted?.responseHeaders ?? []) {
+      if (name === RESPONSE_HEADER.warning) warnings.unshift(value);
+      else mutation.setHeader(name, value);
+    }
+    if (warnings.length > 0) mutation.setHeader(RESPONSE_HEADER.warning, warnings.join(', '));
   }
 
   /** Response guardrails apply to successful answers only; errors pass as they are. */
@@ -282,23 +317,27 @@ export class RouterProcessor implements StreamProcessor {
     if (this.sse) {
       const filtered = this.filter ? this.filter.sse(chunk, end) : chunk;
       out = this.sse.push(filtered, end).replacement ?? (this.filter ? filtered : undefined);
+      if (this.anthropic) out = this.anthropic.body(out ?? filtered, end);
     } else {
       this.json?.push(chunk);
       if (this.filter && this.filterJson) {
         this.filterJson.push(chunk);
         if (!end) return continueResponse('response_body', { body: Buffer.alloc(0) });
-        const { body, blocked } = this.filter.json(Buffer.concat(this.filterJson));
+        const filtered = this.filter.json(Buffer.concat(this.filterJson));
         this.filterJson = undefined;
+        const blocked = filtered.blocked;
         if (blocked) {
           this.record.status = blocked.status;
           this.record.errorType = blocked.code;
           this.finishResponse();
-          return errorResponse(blocked);
+          return this.errorReply(blocked);
         }
+        const body = this.anthropic ? this.anthropic.body(filtered.body, true) : filtered.body;
         const mutation = new Mutation().setHeader('content-length', String(body.length));
         this.finishResponse();
         return continueResponse('response_body', { body, mutation });
       }
+      if (this.anthropic) out = this.anthropic.body(chunk, end);
     }
     if (end) this.finishResponse();
     return continueResponse('response_body', { body: out });
@@ -330,7 +369,12 @@ export class RouterProcessor implements StreamProcessor {
     this.record.errorType = error.code;
     this.bodyChunks = [];
     this.record.finish();
-    return errorResponse(error);
+    return this.errorReply(error);
+  }
+
+  /** The immediate error answer, in the client's schema. */
+  private errorReply(error: GatewayError): ProcessingResponse {
+    return this.anthropic ? this.anthropic.errorResponse(error) : errorResponse(error);
   }
 
   private asGatewayError(err: unknown): GatewayError {

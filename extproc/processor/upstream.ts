@@ -5,9 +5,17 @@
 // level which backend and model served it. When the backend's schema is not OpenAI's, the
 // response body stays STREAMED through this level and is translated chunk by chunk. The body
 // phase may answer asynchronously: SigV4 signing and OAuth token fetches happen there, over the
-// final body.
+// final body. Parameters the backend cannot honour follow the route's unsupportedParameters
+// policy: rejected with a 400 by the translator, or dropped and named in the tollgate-warning
+// response header set here (the router level passes it to the client).
 import { GatewayError } from '../../lib/errors';
-import { BACKEND_HEADER, ROUTE_HEADER, UPSTREAM_MODEL_HEADER, isInternalHeader } from '../../lib/headers';
+import {
+  BACKEND_HEADER,
+  RESPONSE_HEADER,
+  ROUTE_HEADER,
+  UPSTREAM_MODEL_HEADER,
+  isInternalHeader,
+} from '../../lib/headers';
 import type { BackendConfig, RouteConfig } from '../config/schema';
 import {
   Mutation,
@@ -23,6 +31,7 @@ import {
 } from '../messages';
 import { translatorFor } from '../providers';
 import type { RequestTranslation, ResponseTranslator } from '../providers/translator';
+import { UnsupportedParameters } from '../providers/unsupported';
 import { endpointOf, parseRequest, type Endpoint } from '../request';
 import { upstreamBackendKey } from '../upstream-host';
 import type { EndReason, StreamContext, StreamProcessor } from './types';
@@ -38,6 +47,7 @@ export class UpstreamProcessor implements StreamProcessor {
   private bodyChunks: Buffer[] = [];
   private clientPath = '';
   private responseTranslator: ResponseTranslator | undefined;
+  private unsupported = new UnsupportedParameters();
 
   constructor(private readonly ctx: StreamContext) {}
 
@@ -89,6 +99,7 @@ export class UpstreamProcessor implements StreamProcessor {
     }
     this.backend = backend;
     this.modelOverride = ref.modelOverride;
+    this.unsupported = new UnsupportedParameters(route.unsupportedParameters);
     const path = headers.get(':path') ?? '';
     this.endpoint = endpointOf(path);
     this.clientPath = path;
@@ -113,7 +124,13 @@ export class UpstreamProcessor implements StreamProcessor {
     const parsed = parseRequest(this.endpoint, raw);
     this.upstreamModel = this.modelOverride ?? parsed.model;
     const translator = translatorFor(this.backend.schema);
-    const translation = translator.requestBody(parsed, this.upstreamModel, this.clientPath, this.backend);
+    const translation = translator.requestBody(
+      parsed,
+      this.upstreamModel,
+      this.clientPath,
+      this.backend,
+      this.unsupported,
+    );
     this.responseTranslator = translator.responseTranslator(parsed);
     return translation instanceof Promise
       ? translation.then((t) => this.bodyResponse(t))
@@ -132,6 +149,9 @@ export class UpstreamProcessor implements StreamProcessor {
     const mutation = new Mutation().setHeader(BACKEND_HEADER, this.backend?.key ?? '');
     if (this.upstreamModel) mutation.setHeader(UPSTREAM_MODEL_HEADER, this.upstreamModel);
     const headers = readHeaders(req.response_headers?.headers);
+    // Ours replaces any the provider sent: only the gateway speaks in tollgate-warning.
+    const warning = this.unsupported.warning();
+    if (warning !== undefined) mutation.setHeader(RESPONSE_HEADER.warning, warning);
     if (this.responseTranslator && !req.response_headers?.end_of_stream) {
       const status = Number(headers.get(':status') ?? '200');
       const contentType = this.responseTranslator.headers(status, headers.get('content-type') ?? '');

@@ -132,12 +132,14 @@ export async function translateRequest(
   c: Case,
   body: Json,
   stream = false,
+  unsupported = new UnsupportedParameters(),
 ): Promise<{ path: string; body: Json; headers: Array<[string, string]> }> {
   const t = translatorFor(c.schema);
   const raw = Buffer.from(JSON.stringify({ ...body, stream }));
   const parsed = parseRequest('chat', raw);
   const head = t.requestHeaders('/v1/chat/completions', c.backend);
-  const out = await t.requestBody(parsed, c.model ?? 'target-model', '/v1/chat/completions', c.backend);
+  const model = c.model ?? 'target-model';
+  const out = await t.requestBody(parsed, model, '/v1/chat/completions', c.backend, unsupported);
   const sent = out.body ?? raw;
   return {
     path: out.path ?? head.path,

@@ -2,7 +2,8 @@
 // Bedrock, Gemini, VertexAI):
 // request mapping (system, tools, images, multi-turn tool results, defaults), non-streamed and
 // streamed responses (tool-call arguments split across events, events split across network
-// chunks at every byte), usage, errors, and refused parameters. Each translator supplies how to
+// chunks at every byte), usage, errors, and refused parameters (rejected, or dropped and named,
+// by the route's unsupportedParameters policy). Each translator supplies how to
 // read its upstream request into a common view; the assertions are shared.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -24,6 +25,7 @@ import {
   type Json,
 } from './conformance-harness';
 import { translatorFor } from './index';
+import { UnsupportedParameters } from './unsupported';
 
 const CASES: Case[] = [
   {
@@ -291,5 +293,34 @@ for (const c of CASES) {
         );
       }
     });
+
+    void it('drops them under the Drop policy: the request is as if they were absent, and named', async () => {
+      const plain = await translateRequest(c, CONVERSATION);
+      for (const extra of c.refused) {
+        const [name] = Object.keys(extra);
+        const unsupported = new UnsupportedParameters('Drop');
+        const out = await translateRequest(c, { ...CONVERSATION, ...extra }, false, unsupported);
+        assert.deepEqual(out.body, plain.body);
+        assert.deepEqual(unsupported.droppedParameters(), [name]);
+        assert.match(
+          String(unsupported.warning()),
+          new RegExp(`^dropped parameter ${String(name)} \\(not supported by `),
+        );
+      }
+    });
+
+    if (c.refused.length === 0)
+      void it('passes parameters through unchanged under either policy, reporting none', async () => {
+        const extra = { logprobs: true, top_logprobs: 2, seed: 7, logit_bias: { '1': 2 } };
+        for (const policy of ['Reject', 'Drop'] as const) {
+          const unsupported = new UnsupportedParameters(policy);
+          const out = await translateRequest(c, { ...CONVERSATION, ...extra }, false, unsupported);
+          assert.deepEqual(
+            { ...out.body, model: undefined },
+            { ...CONVERSATION, ...extra, model: undefined, stream: false },
+          );
+          assert.equal(unsupported.warning(), undefined);
+        }
+      });
   });
 }

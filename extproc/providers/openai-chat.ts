@@ -1,8 +1,10 @@
-// Reading an OpenAI chat request for translators whose backends have their own schema (Bedrock,
-// Gemini): the parameter check (mapped, default-only, or refused with a 400 that names it), data:
-// image URLs, tool-call arguments, and error bodies for provider errors. One place, so every
-// translator refuses and reports the same way.
+// Reading an OpenAI chat request for translators whose backends have their own schema
+// (Anthropic, Bedrock, Gemini): the parameter check (mapped, default-only, or reported as
+// unsupported, which rejects or drops it by the route's policy), data: image URLs, tool-call
+// arguments, and error bodies for provider errors. One place, so every translator refuses and
+// reports the same way.
 import { GatewayError, openAIErrorBody } from '../../lib/errors';
+import type { UnsupportedParameters } from './unsupported';
 
 export type Json = Record<string, unknown>;
 
@@ -27,13 +29,19 @@ export interface ParameterPolicy {
   defaultsOnly: Readonly<Record<string, (value: unknown) => boolean>>;
 }
 
-/** Throws a 400 naming the first parameter the backend cannot honour; null values are absent. */
-export function checkParameters(body: Json, policy: ParameterPolicy): void {
+/**
+ * Reports every top-level parameter the backend cannot honour (null values are absent) and
+ * returns the body without them: under Reject the first one throws a 400 naming it, under Drop
+ * they are recorded and left out.
+ */
+export function checkParameters(body: Json, policy: ParameterPolicy, unsupported: UnsupportedParameters): Json {
+  const kept: Json = {};
   for (const [name, value] of Object.entries(body)) {
-    if (value === undefined || value === null || policy.mapped.has(name)) continue;
-    if (policy.defaultsOnly[name]?.(value) === true) continue;
-    throw invalid(`Parameter '${name}' is not supported by ${policy.backend} backends.`, name);
+    if (value === undefined || value === null || policy.mapped.has(name)) kept[name] = value;
+    else if (policy.defaultsOnly[name]?.(value) === true) kept[name] = value;
+    else unsupported.unsupported(name, `not supported by ${policy.backend}`);
   }
+  return kept;
 }
 
 /** `stop` as a list (OpenAI takes a string or an array). */

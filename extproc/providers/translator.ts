@@ -6,6 +6,7 @@
 // providers/<schema>/.
 import type { BackendConfig } from '../config/schema';
 import type { ParsedRequest } from '../request';
+import type { UnsupportedParameters } from './unsupported';
 
 export interface UpstreamHeaders {
   /** The path to send upstream (query string kept). */
@@ -42,15 +43,18 @@ export interface Translator {
   requestHeaders(clientPath: string, backend: BackendConfig): UpstreamHeaders;
   /**
    * The request for the backend. `model` is what the backend is asked for (the rule's
-   * modelOverride or the client's model). Throws a GatewayError (400 naming the parameter)
-   * for what the backend cannot honour. Asynchronous only where credentials need it (request
-   * signing, token fetches); a Promise rejects with the same GatewayErrors.
+   * modelOverride or the client's model). Every parameter the backend cannot honour goes to
+   * `unsupported` (absent: the default policy, Reject), which throws a 400 GatewayError naming
+   * it or records it as dropped; malformed requests throw a 400 whatever the policy.
+   * Asynchronous only where credentials need it (request signing, token fetches); a Promise
+   * rejects with the same GatewayErrors.
    */
   requestBody(
     req: ParsedRequest,
     model: string,
     clientPath: string,
     backend: BackendConfig,
+    unsupported?: UnsupportedParameters,
   ): RequestTranslation | Promise<RequestTranslation>;
   /** The response translator of one attempt; undefined when responses are already OpenAI's. */
   responseTranslator(req: ParsedRequest): ResponseTranslator | undefined;

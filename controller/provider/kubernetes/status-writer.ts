@@ -3,18 +3,20 @@
 // writes (and no watch events that would trigger another reconcile). A 409 means someone
 // changed the object in between: re-read and try again. A 404 means it is gone: skip.
 // Conditions that kept their status keep their stored lastTransitionTime (transition-times.ts).
+// Two writers may share one status (AIBudget: conditions from translate, usage from the usage
+// writer); status-merge.ts decides what each update owns, so neither erases the other.
 import { isDeepStrictEqual } from 'node:util';
 import { KINDS, type Kind } from '../../api';
 import type { Logger } from '../../../lib/log';
 import { describeError, k8s, statusOf, type ClientNode } from './k8s';
 import { requireLoaded, type KubeConfig } from './kubeconfig';
+import { mergeStatus, type MergeableUpdate } from './status-merge';
 import { carryTransitionTimes } from './transition-times';
 
-export interface StatusUpdate {
+export interface StatusUpdate extends MergeableUpdate {
   kind: Kind;
   namespace?: string;
   name: string;
-  status: unknown;
 }
 
 export interface StatusWriterOptions {
@@ -33,6 +35,8 @@ export interface StatusWriteResult {
   skipped: number;
   failed: number;
 }
+
+export type StatusOutcome = keyof StatusWriteResult;
 
 type Obj = { metadata: { resourceVersion?: string }; status?: unknown };
 
@@ -53,20 +57,28 @@ export class StatusWriter {
 
   async write(updates: readonly StatusUpdate[]): Promise<StatusWriteResult> {
     const result: StatusWriteResult = { written: 0, unchanged: 0, skipped: 0, failed: 0 };
-    const queue = [...updates];
-    const worker = async (): Promise<void> => {
-      for (let next = queue.shift(); next; next = queue.shift()) result[await this.writeOne(next)]++;
-    };
-    const workers = Math.max(1, Math.min(this.options.concurrency ?? 8, queue.length));
-    await Promise.all(Array.from({ length: workers }, worker));
+    for (const outcome of await this.writeEach(updates)) result[outcome]++;
     if (result.written > 0 || result.failed > 0) this.options.logger.info(result, 'status written');
     return result;
+  }
+
+  /** Like write(), with one outcome per update (in order) and no summary log line. */
+  async writeEach(updates: readonly StatusUpdate[]): Promise<StatusOutcome[]> {
+    const outcomes: StatusOutcome[] = new Array<StatusOutcome>(updates.length).fill('skipped');
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < updates.length; i = next++)
+        outcomes[i] = await this.writeOne(updates[i] as StatusUpdate);
+    };
+    const workers = Math.max(1, Math.min(this.options.concurrency ?? 8, updates.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    return outcomes;
   }
 
   /** Nothing to release: the library's requests hold no long-lived resources. Kept for callers. */
   close(): void {}
 
-  private async writeOne(update: StatusUpdate): Promise<keyof StatusWriteResult> {
+  private async writeOne(update: StatusUpdate): Promise<StatusOutcome> {
     const info = KINDS[update.kind];
     if (!info.hasStatus) return 'skipped';
     const { group, version, plural } = info;
@@ -88,10 +100,8 @@ export class StatusWriter {
         const current = await read();
         // JSON round trip: drops undefined fields the server would never store. Unchanged
         // conditions keep their stored transition time, so "same status" compares equal.
-        const wanted = carryTransitionTimes(
-          JSON.parse(JSON.stringify(update.status ?? null)),
-          current.status,
-        );
+        const own = { ...update, status: JSON.parse(JSON.stringify(update.status ?? null)) as unknown };
+        const wanted = carryTransitionTimes(mergeStatus(update.kind, current.status, own), current.status);
         if (isDeepStrictEqual(current.status ?? null, wanted)) return 'unchanged';
         if (!this.isLeader()) return 'skipped';
         try {

@@ -5,6 +5,7 @@ import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
+import type { UnsupportedParameters } from '../unsupported';
 import { toAnthropicRequest } from './request';
 import { obj, toChatCompletion, toOpenAIError } from './response';
 import { AnthropicStreamTranslator } from './stream';
@@ -52,10 +53,16 @@ export const anthropicTranslator: Translator = {
     return { path: `${backend.pathPrefix.replace(/\/+$/, '')}/messages`, headers };
   },
 
-  requestBody(req: ParsedRequest, model: string, clientPath: string): RequestTranslation {
+  requestBody(
+    req: ParsedRequest,
+    model: string,
+    clientPath: string,
+    _backend: BackendConfig,
+    unsupported?: UnsupportedParameters,
+  ): RequestTranslation {
     if (req.endpoint !== 'chat')
       throw new GatewayError('invalid_request', `Anthropic backends do not serve ${clientPath}.`);
-    return { body: Buffer.from(JSON.stringify(toAnthropicRequest(req.body, model))) };
+    return { body: Buffer.from(JSON.stringify(toAnthropicRequest(req.body, model, unsupported))) };
   },
 
   responseTranslator(): ResponseTranslator {

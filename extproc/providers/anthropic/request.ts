@@ -1,14 +1,14 @@
 // OpenAI chat request -> Anthropic Messages API request (https://docs.anthropic.com/en/api/messages):
 // system/developer messages become `system`, user/assistant/tool messages become alternating
 // turns of content blocks (tool calls -> tool_use, tool results -> tool_result, data: images ->
-// base64 sources), tools get an input_schema. Parameters Anthropic cannot honour are refused
-// with a 400 that names them (README "Backend schemas"), never dropped silently.
-import { GatewayError } from '../../../lib/errors';
+// base64 sources), tools get an input_schema. Parameters Anthropic cannot honour are reported
+// through UnsupportedParameters (rejected or dropped by the route's policy), never dropped silently.
+import { checkParameters, invalid, obj, type Json, type ParameterPolicy } from '../openai-chat';
+import { UnsupportedParameters } from '../unsupported';
 
 /** Anthropic requires max_tokens; used when the client gave none. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-type Json = Record<string, unknown>;
 type Block = Json;
 interface Turn {
   role: 'user' | 'assistant';
@@ -16,46 +16,43 @@ interface Turn {
 }
 
 /** Parameters that map onto Anthropic's, or that only concern the gateway (stream_options). */
-const MAPPED = new Set([
-  'model',
-  'messages',
-  'max_tokens',
-  'max_completion_tokens',
-  'stop',
-  'temperature',
-  'top_p',
-  'stream',
-  'stream_options',
-  'tools',
-  'tool_choice',
-  'parallel_tool_calls',
-  'user',
-]);
-
-/** Parameters accepted when they ask for the default behaviour only (e.g. n = 1). */
-const DEFAULTS_ONLY: Record<string, (v: unknown) => boolean> = {
-  n: (v) => v === 1,
-  logprobs: (v) => v === false,
-  presence_penalty: (v) => v === 0,
-  frequency_penalty: (v) => v === 0,
-  store: (v) => v === false,
-  response_format: (v) => obj(v)?.type === 'text',
+const POLICY: ParameterPolicy = {
+  backend: 'Anthropic',
+  mapped: new Set([
+    'model',
+    'messages',
+    'max_tokens',
+    'max_completion_tokens',
+    'stop',
+    'temperature',
+    'top_p',
+    'stream',
+    'stream_options',
+    'tools',
+    'tool_choice',
+    'parallel_tool_calls',
+    'user',
+  ]),
+  defaultsOnly: {
+    n: (v) => v === 1,
+    logprobs: (v) => v === false,
+    presence_penalty: (v) => v === 0,
+    frequency_penalty: (v) => v === 0,
+    store: (v) => v === false,
+    response_format: (v) => obj(v)?.type === 'text',
+  },
 };
 
-function obj(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function invalid(message: string, param: string): GatewayError {
-  return new GatewayError('invalid_request', message, param);
-}
-
-export function toAnthropicRequest(body: Json, model: string): Json {
-  for (const [name, value] of Object.entries(body)) {
-    if (value === undefined || value === null || MAPPED.has(name)) continue;
-    if (DEFAULTS_ONLY[name]?.(value) === true) continue;
-    throw invalid(`Parameter '${name}' is not supported by Anthropic backends.`, name);
-  }
+/**
+ * The Messages API body. Parameters Anthropic cannot honour go to `unsupported` (a 400 under
+ * the route's Reject policy, left out under Drop).
+ */
+export function toAnthropicRequest(
+  request: Json,
+  model: string,
+  unsupported: UnsupportedParameters = new UnsupportedParameters(),
+): Json {
+  const body = checkParameters(request, POLICY, unsupported);
   const out: Json = {
     model,
     max_tokens: body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,

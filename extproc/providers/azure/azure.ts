@@ -38,6 +38,8 @@ export const azureOpenAITranslator: Translator = {
       throw new GatewayError('invalid_request', `Azure OpenAI backends do not serve ${clientPath}.`);
     }
     const translated = openAITranslator.requestBody(req, model, clientPath, backend);
+    // The OpenAI translator never waits (nothing to sign or fetch); keep Azure synchronous too.
+    if (translated instanceof Promise) throw new Error('the OpenAI translator must be synchronous');
     return { ...translated, path: azurePath(clientPath, model, backend) };
   },
 

@@ -13,6 +13,7 @@ import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeader
 import { obj } from '../openai-chat';
 import { toConverseRequest } from './request';
 import { toChatCompletion, toOpenAIError } from './response';
+import type { UnsupportedParameters } from '../unsupported';
 import { signBedrockRequest } from './sign';
 import { BedrockStreamTranslator } from './stream';
 
@@ -72,10 +73,11 @@ export const bedrockTranslator: Translator = {
     model: string,
     clientPath: string,
     backend: BackendConfig,
+    unsupported?: UnsupportedParameters,
   ): Promise<RequestTranslation> {
     if (req.endpoint !== 'chat')
       throw new GatewayError('invalid_request', `Bedrock backends do not serve ${clientPath}.`);
-    const body = Buffer.from(JSON.stringify(toConverseRequest(req.body)));
+    const body = Buffer.from(JSON.stringify(toConverseRequest(req.body, unsupported)));
     const path = bedrockPath(backend, model, req.stream);
     if (!backend.bedrock?.credentials) return { body, path };
     const signed = await signBedrockRequest(backend, {

@@ -3,7 +3,9 @@
 // system/developer messages become `system` text blocks, the rest alternating user/assistant
 // turns of content blocks (text, image bytes from data: URLs, toolUse, toolResult), tools become
 // toolSpec entries with inputSchema.json, and max_tokens/temperature/top_p/stop go to
-// inferenceConfig. Parameters Converse cannot honour are refused with a 400 naming them.
+// inferenceConfig. Parameters Converse cannot honour are reported through UnsupportedParameters
+// (rejected with a 400 naming them, or dropped, by the route's policy); so is a `user` that
+// Bedrock's requestMetadata would refuse.
 import {
   checkParameters,
   dataUrl,
@@ -15,6 +17,7 @@ import {
   type Json,
   type ParameterPolicy,
 } from '../openai-chat';
+import { UnsupportedParameters } from '../unsupported';
 
 const BACKEND = 'Bedrock';
 
@@ -63,8 +66,11 @@ interface Turn {
 }
 
 /** The Converse body; the model is in the path (/model/{modelId}/converse), not the body. */
-export function toConverseRequest(body: Json): Json {
-  checkParameters(body, POLICY);
+export function toConverseRequest(
+  request: Json,
+  unsupported: UnsupportedParameters = new UnsupportedParameters(),
+): Json {
+  const body = checkParameters(request, POLICY, unsupported);
   const system: Json[] = [];
   const turns: Turn[] = [];
   const add = (role: Turn['role'], blocks: Json[]): void => {
@@ -116,15 +122,22 @@ export function toConverseRequest(body: Json): Json {
   const stop = stopSequences(body.stop);
   if (stop) inference.stopSequences = stop;
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
-  const toolConfig = toToolConfig(body.tools, body.tool_choice, hasToolBlocks);
+  const toolConfig = toToolConfig(body.tools, body.tool_choice, hasToolBlocks, unsupported);
   if (toolConfig) out.toolConfig = toolConfig;
   // Invocation-log metadata; a value outside Bedrock's allowed characters would fail the request.
   if (typeof body.user === 'string' && METADATA_VALUE.test(body.user))
     out.requestMetadata = { user: body.user };
+  else if (body.user !== undefined && body.user !== null)
+    unsupported.unsupported('user', 'not supported by Bedrock beyond 256 letters/digits/space/:_@$#=/+.-');
   return out;
 }
 
-function toToolConfig(tools: unknown, choice: unknown, hasToolBlocks: boolean): Json | undefined {
+function toToolConfig(
+  tools: unknown,
+  choice: unknown,
+  hasToolBlocks: boolean,
+  unsupported: UnsupportedParameters,
+): Json | undefined {
   if (!Array.isArray(tools) || tools.length === 0) {
     if (choice !== undefined && choice !== null && choice !== 'none' && choice !== 'auto')
       throw invalid('tool_choice needs tools.', 'tool_choice');
@@ -132,13 +145,11 @@ function toToolConfig(tools: unknown, choice: unknown, hasToolBlocks: boolean): 
   }
   if (choice === 'none') {
     // Converse has no "none": leaving the tools out is the same, unless the conversation
-    // already holds tool blocks (then Bedrock requires toolConfig).
-    if (hasToolBlocks)
-      throw invalid(
-        "tool_choice 'none' is not supported by Bedrock with tool calls in the conversation.",
-        'tool_choice',
-      );
-    return undefined;
+    // already holds tool blocks (then Bedrock requires toolConfig, and 'none' cannot be said:
+    // dropped, the tools are offered with Bedrock's default choice, auto).
+    if (!hasToolBlocks) return undefined;
+    unsupported.unsupported('tool_choice', "not supported by Bedrock as 'none' with tool calls in the conversation");
+    return { tools: tools.map(toToolSpec) };
   }
   const out: Json = { tools: tools.map(toToolSpec) };
   const fn = obj(obj(choice)?.function);

@@ -10,6 +10,7 @@ import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import { obj } from '../openai-chat';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
+import type { UnsupportedParameters } from '../unsupported';
 import { toGeminiRequest } from './request';
 import { toChatCompletion, toOpenAIError } from './response';
 import { GeminiStreamTranslator } from './stream';
@@ -92,9 +93,10 @@ export const geminiTranslator: Translator = {
     model: string,
     clientPath: string,
     backend: BackendConfig,
+    unsupported?: UnsupportedParameters,
   ): RequestTranslation {
     checkEndpoint(req, clientPath);
-    const body = Buffer.from(JSON.stringify(toGeminiRequest(req.body)));
+    const body = Buffer.from(JSON.stringify(toGeminiRequest(req.body, unsupported)));
     return { body, path: geminiPath(backend, model, req.stream) };
   },
 
@@ -111,10 +113,11 @@ export const vertexTranslator: Translator = {
     model: string,
     clientPath: string,
     backend: BackendConfig,
+    unsupported?: UnsupportedParameters,
   ): RequestTranslation | Promise<RequestTranslation> {
     checkEndpoint(req, clientPath);
     const translated = {
-      body: Buffer.from(JSON.stringify(toGeminiRequest(req.body))),
+      body: Buffer.from(JSON.stringify(toGeminiRequest(req.body, unsupported))),
       path: vertexPath(backend, model, req.stream),
     };
     const account = backend.vertex?.serviceAccount;

@@ -16,6 +16,7 @@ import {
   type Json,
   type ParameterPolicy,
 } from '../openai-chat';
+import { UnsupportedParameters } from '../unsupported';
 
 const BACKEND = 'Gemini';
 
@@ -37,7 +38,6 @@ const POLICY: ParameterPolicy = {
     'stream_options',
     'tools',
     'tool_choice',
-    'user',
   ]),
   defaultsOnly: {
     n: (v) => v === 1,
@@ -64,8 +64,15 @@ interface Content {
   parts: Json[];
 }
 
-export function toGeminiRequest(body: Json): Json {
-  checkParameters(body, POLICY);
+/**
+ * The generateContent body. Parameters Gemini cannot honour (`user` among them: it has no
+ * end-user field) go to `unsupported` (a 400 under Reject, left out under Drop).
+ */
+export function toGeminiRequest(
+  request: Json,
+  unsupported: UnsupportedParameters = new UnsupportedParameters(),
+): Json {
+  const body = checkParameters(request, POLICY, unsupported);
   const system: string[] = [];
   const contents: Content[] = [];
   /** Tool call id -> function name: functionResponse names the function, OpenAI the call id. */

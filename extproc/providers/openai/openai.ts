@@ -1,7 +1,9 @@
 // OpenAI schema backends (OpenAI itself and every OpenAI-compatible server): same body, the
 // backend's path prefix in place of the client's /v1, the model override, and a request for
 // the usage chunk on streams so usage is always counted (router-level extproc hides that chunk
-// again from clients that did not ask for it).
+// again from clients that did not ask for it). Nothing is dropped or refused here: every
+// parameter, known or not, reaches the backend, which answers for what it cannot honour, so
+// these backends never report unsupported parameters (README "Unsupported parameters").
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import type { RequestTranslation, Translator, UpstreamHeaders } from '../translator';
