@@ -26,7 +26,8 @@ import { Registry } from 'prom-client';
 import { createBudgetService } from '../../extproc/budgets/service';
 import { UsageStatusWriter } from '../../controller/budgets/usage-writer';
 
-const FLAGS: FlagSpec = {
+/** The flags `tollgate controller` parses (exported so the Helm chart test checks its args). */
+export const FLAGS: FlagSpec = {
   help: { type: 'boolean', alias: 'h' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'list' },

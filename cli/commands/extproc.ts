@@ -4,7 +4,7 @@
 // --xds-ca/--xds-cert/--xds-key make the config stream mTLS (files re-read every minute).
 // Budget counters live in Redis with --redis-url (default $REDIS_URL; two or more replicas need
 // it), in memory otherwise. --audit-log stdout|FILE writes one audit record per request.
-import { parseFlags, stringFlag } from '../args';
+import { parseFlags, stringFlag, type FlagSpec } from '../args';
 import { createLogger } from '../../lib/log';
 import { startAdminServer } from '../../extproc/admin';
 import { loadProcessorConfigFile, subscribeProcessorConfig } from '../../extproc/config/client';
@@ -17,22 +17,25 @@ import { createGuardrailService } from '../../extproc/guardrails';
 import { createAuditSink, type AuditTarget } from '../../extproc/audit/sink';
 import { clientTlsFromFlags } from '../../controller/certs/grpc-tls';
 
+/** The flags `tollgate extproc` parses (exported so the Helm chart test checks its args). */
+export const EXTPROC_FLAGS: FlagSpec = {
+  listen: { type: 'string', default: 'tcp:127.0.0.1:50051' },
+  'admin-port': { type: 'string', default: '9102' },
+  'admin-host': { type: 'string', default: '127.0.0.1' },
+  config: { type: 'string' },
+  xds: { type: 'string' },
+  'node-id': { type: 'string' },
+  'xds-ca': { type: 'string' },
+  'xds-cert': { type: 'string' },
+  'xds-key': { type: 'string' },
+  'xds-server-name': { type: 'string' },
+  'redis-url': { type: 'string' },
+  'audit-log': { type: 'string', default: 'off' },
+  'audit-include-bodies': { type: 'boolean' },
+};
+
 export async function run(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, {
-    listen: { type: 'string', default: 'tcp:127.0.0.1:50051' },
-    'admin-port': { type: 'string', default: '9102' },
-    'admin-host': { type: 'string', default: '127.0.0.1' },
-    config: { type: 'string' },
-    xds: { type: 'string' },
-    'node-id': { type: 'string' },
-    'xds-ca': { type: 'string' },
-    'xds-cert': { type: 'string' },
-    'xds-key': { type: 'string' },
-    'xds-server-name': { type: 'string' },
-    'redis-url': { type: 'string' },
-    'audit-log': { type: 'string', default: 'off' },
-    'audit-include-bodies': { type: 'boolean' },
-  });
+  const flags = parseFlags(argv, EXTPROC_FLAGS);
   const configFile = stringFlag(flags, 'config');
   const xds = stringFlag(flags, 'xds');
   if ((configFile === undefined) === (xds === undefined)) {

@@ -161,7 +161,9 @@ export const BudgetUsage = z
       .max(100)
       .describe('The subjects with the highest use (at most 100).'),
   })
-  .describe('Current use, written periodically by extproc.');
+  .describe(
+    'Current use, written periodically by the leader controller from the shared Redis counters (absent without Redis).',
+  );
 
 export const AIBudgetStatus = z
   .object({ conditions: PolicyConditions, usage: BudgetUsage.optional() })

@@ -54,12 +54,10 @@ function fullest(subject: SubjectUsage): number {
 /** The status.usage for one budget from its reports (any order, any number), read at `now`. */
 export function toUsageStatus(reports: readonly UsageReport[], now: Date, top: number): BudgetUsageStatus {
   const subjects = reports
-    .map(
-      (r): SubjectUsage => ({
-        subject: r.subject === GLOBAL_SUBJECT ? GLOBAL_SUBJECT_LABEL : r.subject,
-        limits: r.limits.map(limitStatus),
-      }),
-    )
+    .map((r): SubjectUsage => ({
+      subject: r.subject === GLOBAL_SUBJECT ? GLOBAL_SUBJECT_LABEL : r.subject,
+      limits: r.limits.map(limitStatus),
+    }))
     .sort((a, b) => fullest(b) - fullest(a) || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0))
     .slice(0, Math.min(top, 100));
   return { updatedAt: now.toISOString(), subjects };

@@ -42,8 +42,8 @@ const conditions = (status: 'True' | 'False') => [
   { type: 'Accepted', status, reason: 'Accepted', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' },
 ];
 
-const engine = (redisUrl = url): BudgetEngine =>
-  createBudgetService({ redisUrl, logger, registry: new Registry(), keyPrefix: prefix, commandTimeoutMs: 1000 });
+const engine = (redisUrl = url, commandTimeoutMs = 1000): BudgetEngine =>
+  createBudgetService({ redisUrl, logger, registry: new Registry(), keyPrefix: prefix, commandTimeoutMs });
 
 let fake: FakeApiServer;
 let statusWriter: StatusWriter;
@@ -67,9 +67,9 @@ after(async () => {
   redis.disconnect();
 });
 
-const stored = () => fake.store.get(KINDS.AIBudget, 'team-a', 'team-tokens')?.status as
-  | { conditions?: unknown; usage?: BudgetUsageStatus }
-  | undefined;
+const stored = () =>
+  fake.store.get(KINDS.AIBudget, 'team-a', 'team-tokens')?.status as
+    { conditions?: unknown; usage?: BudgetUsageStatus } | undefined;
 const puts = () => fake.requests.filter((r) => r.method === 'PUT').length;
 
 function usageWriter(controller: BudgetEngine) {
@@ -96,7 +96,12 @@ void describe('AIBudget status.usage', () => {
     const controller = engine();
     try {
       await statusWriter.write([
-        { kind: 'AIBudget', namespace: 'team-a', name: 'team-tokens', status: { conditions: conditions('True') } },
+        {
+          kind: 'AIBudget',
+          namespace: 'team-a',
+          name: 'team-tokens',
+          status: { conditions: conditions('True') },
+        },
       ]);
       await spend(extproc, 'search', 20);
       await spend(extproc, 'search', 30);
@@ -107,7 +112,10 @@ void describe('AIBudget status.usage', () => {
       const usage = stored()?.usage;
       assert.deepEqual(stored()?.conditions, conditions('True'), 'conditions kept');
       assert.deepEqual(
-        usage?.subjects.map((s) => [s.subject, s.limits.map((l) => [l.metric, l.window, l.used, l.remaining])]),
+        usage?.subjects.map((s) => [
+          s.subject,
+          s.limits.map((l) => [l.metric, l.window, l.used, l.remaining]),
+        ]),
         [
           [
             'search',
@@ -130,7 +138,12 @@ void describe('AIBudget status.usage', () => {
 
       // translate's condition write keeps the usage.
       await statusWriter.write([
-        { kind: 'AIBudget', namespace: 'team-a', name: 'team-tokens', status: { conditions: conditions('False') } },
+        {
+          kind: 'AIBudget',
+          namespace: 'team-a',
+          name: 'team-tokens',
+          status: { conditions: conditions('False') },
+        },
       ]);
       assert.deepEqual(stored()?.conditions, conditions('False'));
       assert.deepEqual(stored()?.usage, usage);
@@ -168,7 +181,7 @@ void describe('AIBudget status.usage', () => {
         status: { conditions: conditions('True'), usage },
       },
     ]);
-    const down = engine(`redis://127.0.0.1:${port}`);
+    const down = engine(`redis://127.0.0.1:${port}`, 200);
     try {
       const pass = await usageWriter(down).runOnce();
       assert.equal(pass.failed, 1);

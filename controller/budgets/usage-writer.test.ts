@@ -82,7 +82,13 @@ void describe('UsageStatusWriter', () => {
       ],
     );
     h.tick(30_000);
-    assert.deepEqual(await h.writer.runOnce(), { budgets: 2, written: 0, unchanged: 0, skipped: 2, failed: 0 });
+    assert.deepEqual(await h.writer.runOnce(), {
+      budgets: 2,
+      written: 0,
+      unchanged: 0,
+      skipped: 2,
+      failed: 0,
+    });
     h.used.set('ns/b', 3);
     h.tick(30_000);
     const third = await h.writer.runOnce();
@@ -112,7 +118,8 @@ void describe('UsageStatusWriter', () => {
 
   void it('counts a failing read, keeps going, and logs one warning', async () => {
     const h = harness({
-      usage: (b) => (b.key === 'ns/a' ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(reportOf(1))),
+      usage: (b) =>
+        b.key === 'ns/a' ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(reportOf(1)),
     });
     const first = await h.writer.runOnce();
     assert.equal(first.failed, 1);

@@ -139,7 +139,8 @@ export class UsageStatusWriter {
       refreshAfterMs,
     };
     const [outcome = 'failed'] = await this.options.write([update]);
-    if (outcome === 'written' || outcome === 'unchanged') this.written.set(budget.key, { fingerprint, at: now });
+    if (outcome === 'written' || outcome === 'unchanged')
+      this.written.set(budget.key, { fingerprint, at: now });
     return outcome;
   }
 

@@ -114,6 +114,7 @@ export function translate(
     entries: out.entries,
     now,
   });
+  ir.extproc = withRoomForWebhooks(ir.extproc, processor);
   const statuses = [
     ...classes.statuses,
     ...keys.flatMap((k) => {
@@ -127,6 +128,20 @@ export function translate(
     ...invalidStatuses(resources, now),
   ];
   return { ir, statuses: statuses.sort(compareStatus) };
+}
+
+/**
+ * Envoy gives extproc message_timeout to answer each message. A webhook guardrail may take its own
+ * timeoutMs (up to 60 s), and the router must still be able to apply its failMode after that, so
+ * the timeout grows to the slowest webhook plus a second (budgets and the tokenizer fit in it).
+ */
+function withRoomForWebhooks(extproc: ExtprocTarget, processor: ProcessorConfigDocument): ExtprocTarget {
+  let slowest = 0;
+  for (const guardrail of Object.values(processor.guardrails))
+    for (const check of guardrail.checks)
+      if (check.type === 'Webhook') slowest = Math.max(slowest, check.timeoutMs);
+  const needed = slowest > 0 ? slowest + 1000 : 0;
+  return needed > extproc.messageTimeoutMs ? { ...extproc, messageTimeoutMs: needed } : extproc;
 }
 
 /** Our own CRDs that failed validation: Accepted=False naming the field. Gateway API objects are

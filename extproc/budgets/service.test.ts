@@ -186,6 +186,17 @@ describe('budget service', () => {
     assert.equal(report?.limits[0]?.used, 0);
   });
 
+  test('a reservation released with no usage and no price is not counted as unpriced', async () => {
+    const { service, registry } = setup();
+    const cost = [{ metric: 'Cost', amount: 5, window: { kind: 'Calendar', unit: 'Day' } }];
+    const budget = makeBudget({ limits: cost });
+    const a = admitted(await service.reserve(makeRequest({ budgets: [budget] })));
+    await service.settle(a.reservation!, usage(0, 0), undefined);
+    assert.doesNotMatch(await registry.metrics(), /tollgate_budget_unpriced_requests_total\{/);
+    const [report] = await service.usage(budget, 'search');
+    assert.deepEqual([report?.limits[0]?.used, report?.limits[0]?.reserved], [0, 0]);
+  });
+
   test('usage without a subject lists the fullest recent subjects first', async () => {
     const { service } = setup();
     for (const [team, out] of [

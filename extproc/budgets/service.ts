@@ -179,7 +179,8 @@ export function createBudgetService(options: BudgetServiceOptions): BudgetEngine
     if (!(reservation instanceof BudgetReservation) || reservation.settled) return;
     reservation.settled = true;
     const at = now();
-    if (!price) {
+    // Nothing used (a request released before it went upstream) has nothing to price.
+    if (!price && usage.input + usage.output > 0) {
       const costBudgets = new Set(
         reservation.counters.filter((c) => c.limit.metric === 'Cost').map((c) => c.budget.key),
       );

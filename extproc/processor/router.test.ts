@@ -136,7 +136,7 @@ const CASES: Case[] = [
   },
   {
     name: 'unknown AI path',
-    headers: { ':path': '/v1/messages' },
+    headers: { ':path': '/v1/audio/speech' },
     body: '{}',
     status: 404,
     code: 'route_not_found',

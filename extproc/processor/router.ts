@@ -62,6 +62,11 @@ export class RouterProcessor implements StreamProcessor {
   private bodySize = 0;
   private dropUsageChunk = false;
   private sse: SseScanner | undefined;
+  /**
+   * Under a response guardrail, usage is read from the unfiltered stream: a block swallows the
+   * provider's usage chunk, yet the tokens were produced and must be charged.
+   */
+  private rawUsage: SseScanner | undefined;
   private json: JsonCollector | undefined;
   private identityInput: IdentityInput = { headers: new Map() };
   private admitted: Admitted | undefined;
@@ -85,7 +90,8 @@ export class RouterProcessor implements StreamProcessor {
   process(req: ProcessingRequest): Reply {
     try {
       const reply = dispatchPhase(req, this.phases);
-      if (reply instanceof Promise) return reply.catch((err: unknown) => this.refuse(this.asGatewayError(err)));
+      if (reply instanceof Promise)
+        return reply.catch((err: unknown) => this.refuse(this.asGatewayError(err)));
       return reply;
     } catch (err) {
       return this.refuse(this.asGatewayError(err));
@@ -164,6 +170,7 @@ export class RouterProcessor implements StreamProcessor {
       );
     }
     this.record.route = route.key;
+    this.anthropic?.applyPolicy(route.unsupportedParameters);
     const services = this.ctx.services;
     const slow =
       (route.guardrails.length > 0 && services.guardrails !== undefined) ||
@@ -253,7 +260,7 @@ export class RouterProcessor implements StreamProcessor {
     this.record.responseModel = headers.get(UPSTREAM_MODEL_HEADER) ?? '';
     const mutation = new Mutation();
     for (const name of headers.keys()) if (isInternalHeader(name)) mutation.removeHeader(name);
-    this.setClientHeaders(mutation);
+    this.setClientHeaders(mutation, headers.get(RESPONSE_HEADER.warning));
     const contentType = headers.get('content-type') ?? '';
     const streamed = contentType.startsWith('text/event-stream');
     this.filter = this.responseFilter();
@@ -271,6 +278,7 @@ export class RouterProcessor implements StreamProcessor {
     }
     if (streamed) {
       this.sse = new SseScanner(this.dropUsageChunk);
+      if (this.filter) this.rawUsage = new SseScanner(false);
       // Dropping a chunk changes the length; streams rarely carry one, but never send a wrong one.
       if (this.dropUsageChunk && headers.has('content-length')) mutation.removeHeader('content-length');
     } else {
@@ -280,14 +288,20 @@ export class RouterProcessor implements StreamProcessor {
     return continueResponse('response_headers', { mutation, modeOverride });
   }
 
-  /** Rate-limit and warning headers; an Anthropic client's dropped hints join the warnings. */
-  private setClientHeaders(mutation: Mutation): void {
-    const warnings = [...(this.anthropic?.warnings ?? [])];
+  /**
+   * Rate-limit and warning headers. Warnings join those the upstream level already set (dropped
+   * parameters) and an Anthropic client's dropped hints, rather than replacing them.
+   */
+  private setClientHeaders(mutation: Mutation, upstreamWarning: string | undefined): void {
+    const warnings: string[] = [];
     for (const [name, value] of this.admitted?.responseHeaders ?? []) {
-      if (name === RESPONSE_HEADER.warning) warnings.unshift(value);
+      if (name === RESPONSE_HEADER.warning) warnings.push(value);
       else mutation.setHeader(name, value);
     }
-    if (warnings.length > 0) mutation.setHeader(RESPONSE_HEADER.warning, warnings.join(', '));
+    warnings.push(...(this.anthropic?.warnings ?? []));
+    if (warnings.length === 0) return;
+    if (upstreamWarning) warnings.unshift(upstreamWarning);
+    mutation.setHeader(RESPONSE_HEADER.warning, warnings.join(', '));
   }
 
   /** Response guardrails apply to successful answers only; errors pass as they are. */
@@ -295,7 +309,8 @@ export class RouterProcessor implements StreamProcessor {
     const service = this.ctx.services.guardrails;
     const admitted = this.admitted;
     const config = this.ctx.config;
-    if (!service || !admitted || !config || this.record.status < 200 || this.record.status >= 300) return undefined;
+    if (!service || !admitted || !config || this.record.status < 200 || this.record.status >= 300)
+      return undefined;
     const guardrails = admitted.route.guardrails.flatMap((k) => config.guardrails[k] ?? []);
     if (guardrails.length === 0) return undefined;
     return service.responseFilter(
@@ -315,6 +330,7 @@ export class RouterProcessor implements StreamProcessor {
     const end = endOfStream === true;
     let out: Buffer | undefined;
     if (this.sse) {
+      this.rawUsage?.push(chunk, end);
       const filtered = this.filter ? this.filter.sse(chunk, end) : chunk;
       out = this.sse.push(filtered, end).replacement ?? (this.filter ? filtered : undefined);
       if (this.anthropic) out = this.anthropic.body(out ?? filtered, end);
@@ -346,7 +362,8 @@ export class RouterProcessor implements StreamProcessor {
   /** Reads usage from what the response carried, then records the request (once). */
   private finishResponse(): void {
     if (this.sse) {
-      this.record.usage = this.sse.usage;
+      this.record.usage = this.rawUsage?.usage ?? this.sse.usage;
+      this.rawUsage = undefined;
       this.record.responseModel ||= this.sse.model ?? '';
       this.record.completionText = this.sse.text;
       this.sse = undefined;

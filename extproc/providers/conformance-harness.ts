@@ -7,6 +7,7 @@ import { parseRequest } from '../request';
 import type { ProviderFixtures } from './conformance-fixtures';
 import { translatorFor } from './index';
 import type { Translator } from './translator';
+import { UnsupportedParameters } from './unsupported';
 
 export type Json = Record<string, unknown>;
 export interface Turn {

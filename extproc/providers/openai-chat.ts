@@ -4,6 +4,7 @@
 // arguments, and error bodies for provider errors. One place, so every translator refuses and
 // reports the same way.
 import { GatewayError, openAIErrorBody } from '../../lib/errors';
+import { checkNestedParameters } from './nested-parameters';
 import type { UnsupportedParameters } from './unsupported';
 
 export type Json = Record<string, unknown>;
@@ -30,17 +31,23 @@ export interface ParameterPolicy {
 }
 
 /**
- * Reports every top-level parameter the backend cannot honour (null values are absent) and
- * returns the body without them: under Reject the first one throws a 400 naming it, under Drop
+ * Reports every parameter the backend cannot honour (top-level ones, null values being absent,
+ * then those inside messages and tools: nested-parameters.ts) and returns the body without the
+ * top-level ones (the translators never copy the nested ones): under Reject the first one throws a 400 naming it, under Drop
  * they are recorded and left out.
  */
-export function checkParameters(body: Json, policy: ParameterPolicy, unsupported: UnsupportedParameters): Json {
+export function checkParameters(
+  body: Json,
+  policy: ParameterPolicy,
+  unsupported: UnsupportedParameters,
+): Json {
   const kept: Json = {};
   for (const [name, value] of Object.entries(body)) {
     if (value === undefined || value === null || policy.mapped.has(name)) kept[name] = value;
     else if (policy.defaultsOnly[name]?.(value) === true) kept[name] = value;
     else unsupported.unsupported(name, `not supported by ${policy.backend}`);
   }
+  checkNestedParameters(kept, policy.backend, unsupported);
   return kept;
 }
 

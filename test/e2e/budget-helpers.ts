@@ -133,15 +133,20 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const c = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = c;
     let out = '';
     c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 10_000;
     while (!out.includes('Ready to accept connections')) {
-      if (c.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start:\n${out}`);
+      if (c.exitCode !== null || Date.now() > deadline)
+        throw new Error(`redis-server did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -154,4 +159,18 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, pid: () => child?.pid, kill, start };
+}
+
+/**
+ * Sends requests for a model no budget selects until one succeeds: extproc's first requests
+ * can outlast the data plane's 1 s ext_proc message timeout while it warms up (504), and a
+ * budget test must not spend its limits on those.
+ */
+export async function warmUp(baseURL: string, model = 'warmup-model'): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const r = await chat(baseURL, { model });
+    if (r.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`gateway not warm: ${r.status} ${JSON.stringify(r.json)}`);
+  }
 }

@@ -14,6 +14,7 @@ import {
   openAIError,
   settledUsage,
   usageOf,
+  warmUp,
   withBudgets,
 } from './budget-helpers';
 import { startLocalTollgate, type LocalTollgate } from './local-tollgate';
@@ -54,10 +55,14 @@ describe('budgets end to end (memory store)', () => {
         }),
         budgetManifest('stream', {
           models: ['stream-model'],
-          limits: [{ metric: 'TotalTokens', amount: 2000, window: rolling1h }],
+          limits: [
+            { metric: 'TotalTokens', amount: 2000, window: rolling1h },
+            { metric: 'OutputTokens', amount: 5000, window: rolling1h },
+          ],
         }),
       ),
     });
+    await warmUp(tollgate.baseURL);
   });
 
   after(async () => {
@@ -86,7 +91,10 @@ describe('budgets end to end (memory store)', () => {
     assert.equal(error.code, 'rate_limited', 'a request limit over a minute is a rate limit');
     assert.match(error.message, /default\/hdr/);
     const retryAfter = Number(rejected.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `retry-after ${retryAfter}`);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+      `retry-after ${retryAfter}`,
+    );
     assert.equal(
       mock.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === 'hdr-model').length,
       4,
@@ -168,17 +176,23 @@ describe('budgets end to end (memory store)', () => {
     // The worst case was reserved: our prompt estimate + max_tokens.
     const promptEstimate = reservedWhileStreaming - maxTokens;
     assert.ok(promptEstimate > 0, `reserved ${reservedWhileStreaming} while streaming`);
-    const [tokens] = await settledUsage(tollgate.adminURL, 'default/stream');
-    assert.ok(tokens, 'usage reported');
-    assert.equal(tokens.reserved, 0, 'the reservation was released');
-    const fullAnswer = promptEstimate + 300;
-    assert.ok(tokens.used > 0 && tokens.used < fullAnswer, `charged ${tokens.used} of up to ${fullAnswer}`);
+    const [tokens, output] = await settledUsage(tollgate.adminURL, 'default/stream');
+    assert.ok(tokens && output, 'usage reported');
+    assert.equal(tokens.reserved + output.reserved, 0, 'the reservation was released');
+    assert.ok(output.used > 0 && output.used < 300, `charged ${output.used} of 300 output tokens`);
+    assert.ok(tokens.used > output.used, `total ${tokens.used} includes the prompt`);
     // A request whose worst case is exactly what is left is admitted; one more token is not.
     const remaining = 2000 - tokens.used;
-    const tooBig = await chat(tollgate.baseURL, { model: 'stream-model', max_tokens: remaining - promptEstimate + 1 });
+    const tooBig = await chat(tollgate.baseURL, {
+      model: 'stream-model',
+      max_tokens: remaining - promptEstimate + 1,
+    });
     assert.equal(tooBig.status, 429, JSON.stringify(tooBig.json));
     assert.equal(openAIError(tooBig).code, 'budget_exceeded');
-    const exact = await chat(tollgate.baseURL, { model: 'stream-model', max_tokens: remaining - promptEstimate });
+    const exact = await chat(tollgate.baseURL, {
+      model: 'stream-model',
+      max_tokens: remaining - promptEstimate,
+    });
     assert.equal(exact.status, 200, JSON.stringify(exact.json));
   });
 });

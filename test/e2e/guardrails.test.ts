@@ -117,22 +117,16 @@ describe('guardrails end to end', () => {
     );
   });
 
-  test('restore also works on a stream, with placeholders split across chunks', async () => {
+  test('restore also works on a stream delivered word by word', async () => {
     const stream = await client.chat.completions.create(
       { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: `Reach me at ${EMAIL}` }] },
       // The mock streams word by word: the placeholder and the text around it arrive in pieces.
       { headers: { 'x-mock-content': 'Sure, I will reach you at [EMAIL_1] tomorrow morning.' } },
     );
     let text = '';
-    let chunks = 0;
-    for await (const chunk of stream) {
-      const piece = chunk.choices[0]?.delta.content ?? '';
-      if (piece) chunks++;
-      text += piece;
-    }
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     assert.equal(text, `Sure, I will reach you at ${EMAIL} tomorrow morning.`);
     assert.ok(!JSON.stringify(mock.requests.at(-1)?.body).includes(EMAIL));
-    assert.ok(chunks >= 1);
   });
 
   test('prompt injection is blocked with a 400 naming the check, and nothing goes upstream', async () => {
@@ -165,7 +159,10 @@ describe('guardrails end to end', () => {
         /no-weapons/.test(err.message) &&
         !err.message.includes('without a licence'),
     );
-    const messages = Array.from({ length: 21 }, (_, i) => ({ role: 'user' as const, content: `message ${i}` }));
+    const messages = Array.from({ length: 21 }, (_, i) => ({
+      role: 'user' as const,
+      content: `message ${i}`,
+    }));
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-4o-mini', messages }),
       (err: unknown) =>
@@ -221,9 +218,12 @@ describe('guardrails end to end', () => {
     for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta.content ?? '');
     const text = pieces.join('');
     assert.match(text, /^The card on file is \[CREDIT_CARD_\d+\] and it expires soon\.$/);
-    assert.ok(!pieces.some((p) => /\b1111\b|4111/.test(p)), `a digit group leaked: ${JSON.stringify(pieces)}`);
-    const upstreamChunks = (mock.requests.at(-1)?.body as { stream?: boolean }).stream;
-    assert.equal(upstreamChunks, true);
+    assert.ok(
+      !pieces.some((p) => /\b1111\b|4111/.test(p)),
+      `a digit group leaked: ${JSON.stringify(pieces)}`,
+    );
+    // The mock streamed one word per chunk, so the four digit groups arrived in four chunks.
+    assert.equal((mock.requests.at(-1)?.body as { stream?: boolean }).stream, true);
   });
 
   test('a block mid-stream ends the stream with an error event the SDK throws; usage is recorded', async () => {
@@ -252,7 +252,20 @@ describe('guardrails end to end', () => {
       { guardrail: 'default/e2e-no-iban-out', check: 'no-iban', action: 'blocked', detail: 'IBAN' },
     ]);
     const usage = record.usage as { input: number; output: number } | undefined;
-    assert.ok((usage?.output ?? 0) > 0, `usage recorded: ${JSON.stringify(record)}`);
+    assert.ok((usage?.input ?? 0) > 0, `usage recorded: ${JSON.stringify(record)}`);
+  });
+
+  test('a stream blocked mid-way records the completion tokens the provider reported', async () => {
+    const id = requestId('stream-block-usage');
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Account?' }] },
+      { headers: { ...STRICT, 'x-request-id': id, 'x-mock-content': `Send it to ${IBAN} today.` } },
+    );
+    await assert.rejects(async () => {
+      for await (const _chunk of stream);
+    });
+    const usage = (await auditRecord(id)).usage as { output: number } | undefined;
+    assert.ok((usage?.output ?? 0) > 0, `output tokens: ${JSON.stringify(usage)}`);
   });
 
   test('metrics count the checks; audit records and logs never hold the matched content', async () => {
@@ -277,7 +290,16 @@ describe('guardrails end to end', () => {
     assert.ok(series({ check: 'pii', action: 'passed' }), 'passed checks are counted too');
     const audit = fs.readFileSync(auditFile, 'utf8');
     const logs = tollgate.output();
-    for (const secret of [EMAIL, CARD, 'EMP-123456', AWS_KEY, IBAN, 'DE89', 'weapons without', 'previous instructions'])
+    for (const secret of [
+      EMAIL,
+      CARD,
+      'EMP-123456',
+      AWS_KEY,
+      IBAN,
+      'DE89',
+      'weapons without',
+      'previous instructions',
+    ])
       for (const [where, text] of [
         ['audit', audit],
         ['logs', logs],

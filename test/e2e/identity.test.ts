@@ -67,11 +67,12 @@ describe('identity end to end: API keys, access, spoofing, audit', () => {
   });
 
   test('a key is accepted in Authorization Bearer, api-key and x-api-key', async () => {
-    for (const headers of [
+    const variants: Array<Record<string, string>> = [
       { authorization: `Bearer ${ALICE}` },
       { 'api-key': ALICE },
       { 'x-api-key': ALICE },
-    ]) {
+    ];
+    for (const headers of variants) {
       const res = await chat(tollgate.baseURL, headers);
       assert.equal(res.status, 200, `${Object.keys(headers)[0]}: ${JSON.stringify(res.body)}`);
     }
@@ -143,7 +144,7 @@ describe('identity end to end: API keys, access, spoofing, audit', () => {
     assert.equal(mock.requests[1]?.headers['x-api-key'], undefined);
   });
 
-  test('keys create while running: usable after a short poll; revoke refuses new requests, in-flight ones complete', async () => {
+  test('keys create while running: usable after a short poll; revoke refuses new requests, in-flight ones complete', async (t) => {
     const key = keysCli(
       'create',
       '--name',
@@ -176,11 +177,14 @@ describe('identity end to end: API keys, access, spoofing, audit', () => {
       'the slow requests at the upstream',
     );
     keysCli('revoke', '--name', 'carol', '--dir', tollgate.dir);
+    const revokedAt = Date.now();
     const refused = await pollUntil(async () => {
       const res = await chat(tollgate.baseURL, { authorization: `Bearer ${key}` });
       return res.status === 401 ? res : undefined;
     }, 'the revoked key to be refused');
     assertOpenAIError(refused, 401, 'unauthenticated', /invalid API key/);
+    // Reported, not asserted: no timing thresholds on shared machines.
+    t.diagnostic(`revocation refused the key after ${Date.now() - revokedAt} ms`);
     const results = await Promise.all(inflight);
     assert.deepEqual(
       results.map((r) => r.status),

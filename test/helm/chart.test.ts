@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { repoRoot } from '../golden';
 import { CHART_DIR, ValuesSchemaError, checkValues, parseManifests, renderChart } from './render';
 import { policyProblems } from './policy';
+import { flagProblems, tollgateInvocations } from './cli-flags';
 import { validateObject } from './validate';
 
 type Obj = Record<string, unknown>;
@@ -69,6 +70,8 @@ for (const c of cases) {
     assert.ok(docs.length > 0);
     assert.deepEqual(docs.flatMap(validateObject), [], 'every object is valid for its schema');
     assert.deepEqual(docs.flatMap(policyProblems), [], 'every object meets the chart policies');
+    assert.ok(tollgateInvocations(docs).some((i) => i.command === 'controller'));
+    assert.deepEqual(flagProblems(docs), [], 'every tollgate flag is one the CLI parses');
   });
 }
 
@@ -88,7 +91,12 @@ test('default values: sidecar extproc, two controller replicas, leader election 
   assert.equal(find(docs, 'Deployment', '-redis'), undefined);
   const gc = docs.find((d) => d.kind === 'GatewayClass');
   assert.equal((gc?.spec as Obj).controllerName, 'tollgate.dev/gateway-controller');
-  assert.equal((gc?.spec as Obj).parametersRef, undefined);
+  assert.deepEqual((gc?.spec as Obj).parametersRef, {
+    group: 'tollgate.dev',
+    kind: 'TollgateProxy',
+    name: 'tollgate-proxy',
+    namespace: 'tollgate-system',
+  });
   const role = docs.find((d) => d.kind === 'Role') as {
     rules: { resources: string[]; resourceNames?: string[] }[];
   };

@@ -95,3 +95,50 @@ affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/* Is any Redis source given (then the controller writes AIBudget status.usage too)? */}}
+{{- define "tollgate.redisConfigured" -}}
+{{- if or .Values.redis.existingSecret.name .Values.redis.url .Values.redis.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/* The TollgateProxy the chart creates (provisioning.proxy.create). */}}
+{{- define "tollgate.proxyName" -}}
+{{- default (include "tollgate.componentName" (dict "root" . "component" "proxy")) .Values.provisioning.proxy.name -}}
+{{- end -}}
+
+{{/* Whether the chart renders its own TollgateProxy. */}}
+{{- define "tollgate.ownProxy" -}}
+{{- if and .Values.provisioning.enabled .Values.provisioning.proxy.create -}}true{{- end -}}
+{{- end -}}
+
+{{/* The TollgateProxy the GatewayClass references: the user's, the chart's, or none. */}}
+{{- define "tollgate.parametersRef" -}}
+{{- if .Values.gatewayClass.parametersRef -}}
+{{- if include "tollgate.ownProxy" . -}}
+{{- fail "gatewayClass.parametersRef names your own TollgateProxy: set provisioning.proxy.create=false (or clear parametersRef to use the chart's)" -}}
+{{- end -}}
+{{- .Values.gatewayClass.parametersRef -}}
+{{- else if include "tollgate.ownProxy" . -}}
+{{- include "tollgate.proxyName" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Values combinations the controller cannot honour, refused with a reason. */}}
+{{- define "tollgate.checkValues" -}}
+{{- if eq .Values.extproc.mode "sidecar" -}}
+{{- if or .Values.redis.url .Values.redis.enabled -}}
+{{- fail "extproc.mode=sidecar reads Redis from a Secret in each Gateway namespace: use redis.existingSecret (and create that Secret in every Gateway namespace), not redis.url or redis.enabled" -}}
+{{- end -}}
+{{- if or (ne .Values.extproc.auditLog "off") .Values.extproc.auditIncludeBodies -}}
+{{- fail "extproc.auditLog and extproc.auditIncludeBodies need extproc.mode=deployment: the provisioned sidecars take no audit flags" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The --xds-* flags and volume of an mTLS client of the controller's ADS server. */}}
+{{- define "tollgate.xdsTlsArgs" -}}
+- --xds-ca=/etc/tollgate/xds-tls/ca.crt
+- --xds-cert=/etc/tollgate/xds-tls/tls.crt
+- --xds-key=/etc/tollgate/xds-tls/tls.key
+- --xds-server-name={{ printf "%s.%s.svc" (include "tollgate.componentName" (dict "root" . "component" "controller")) .Release.Namespace }}
+{{- end -}}

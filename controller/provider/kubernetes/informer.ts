@@ -70,13 +70,25 @@ export class Informer {
       undefined,
       fieldSelector,
     );
+    // Kinds we write status for: our own status writes (conditions, AIBudget usage) come back as
+    // UPDATE events. They change nothing translate decides, so they must not cost a reconcile.
+    const seen = new Map<string, string>();
     const changed = (obj: KubeObject): void => {
       this.normalize(obj); // watch events arrive raw; the stored object is this one
+      if (info.hasStatus) {
+        const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+        const fingerprint = withoutStatus(obj);
+        if (seen.get(key) === fingerprint) return;
+        seen.set(key, fingerprint);
+      }
       options.onChange();
     };
     this.listWatch.on(k8s.ADD, changed);
     this.listWatch.on(k8s.UPDATE, changed);
-    this.listWatch.on(k8s.DELETE, () => options.onChange());
+    this.listWatch.on(k8s.DELETE, (obj: KubeObject) => {
+      seen.delete(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
+      options.onChange();
+    });
     this.listWatch.on(k8s.ERROR, (err) => this.current?.fail(err));
   }
 
@@ -204,4 +216,18 @@ class GatedWatch extends k8s.Watch {
     if (this.informer.currentRun !== run) request.abort();
     return request;
   }
+}
+
+/** The object as translate sees it, minus what status writes change. */
+function withoutStatus(obj: KubeObject): string {
+  const { status: _status, metadata, ...rest } = obj as KubeObject & { status?: unknown };
+  const {
+    resourceVersion: _rv,
+    managedFields: _mf,
+    ...meta
+  } = metadata as typeof metadata & {
+    resourceVersion?: string;
+    managedFields?: unknown;
+  };
+  return JSON.stringify({ ...rest, metadata: meta });
 }

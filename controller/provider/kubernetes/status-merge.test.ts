@@ -8,7 +8,9 @@ import { carryUpdatedAt, mergeStatus } from './status-merge';
 const conditions = [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '' }];
 const usage = (at: string, used = 5) => ({
   updatedAt: at,
-  subjects: [{ subject: 'a', limits: [{ metric: 'Requests', window: '1h', used, limit: 10, remaining: 10 - used }] }],
+  subjects: [
+    { subject: 'a', limits: [{ metric: 'Requests', window: '1h', used, limit: 10, remaining: 10 - used }] },
+  ],
 });
 
 void describe('mergeStatus', () => {
@@ -46,15 +48,22 @@ void describe('mergeStatus', () => {
   void it('removes an owned field the update leaves out, and works on an empty status', () => {
     const stored = { conditions, usage: usage('2026-01-01T00:00:00Z') };
     assert.deepEqual(mergeStatus('AIBudget', stored, { status: {}, fields: ['usage'] }), { conditions });
-    assert.deepEqual(mergeStatus('AIBudget', undefined, { status: { usage: usage('t') }, fields: ['usage'] }), {
-      usage: usage('t'),
-    });
+    assert.deepEqual(
+      mergeStatus('AIBudget', undefined, { status: { usage: usage('t') }, fields: ['usage'] }),
+      {
+        usage: usage('t'),
+      },
+    );
   });
 
   void it('treats an updatedAt-only change as none until refreshAfterMs', () => {
     const stored = { conditions, usage: usage('2026-01-01T00:00:00Z') };
     const later = (at: string) =>
-      mergeStatus('AIBudget', stored, { status: { usage: usage(at) }, fields: ['usage'], refreshAfterMs: 60_000 });
+      mergeStatus('AIBudget', stored, {
+        status: { usage: usage(at) },
+        fields: ['usage'],
+        refreshAfterMs: 60_000,
+      });
     assert.deepEqual(later('2026-01-01T00:00:30Z'), stored);
     assert.deepEqual(later('2026-01-01T00:01:00Z'), { conditions, usage: usage('2026-01-01T00:01:00Z') });
   });

@@ -77,7 +77,14 @@ describe('Anthropic request -> OpenAI chat request', () => {
           { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }] },
           {
             role: 'user',
-            content: [{ type: 'tool_result', tool_use_id: 't1', is_error: true, content: [{ type: 'text', text: 'boom' }] }],
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 't1',
+                is_error: true,
+                content: [{ type: 'text', text: 'boom' }],
+              },
+            ],
           },
         ],
       }),
@@ -93,29 +100,65 @@ describe('Anthropic request -> OpenAI chat request', () => {
   });
 
   it('refuses what it cannot carry with a 400 naming it', () => {
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ top_k: 5 }))), 'top_k');
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ thinking: { type: 'enabled' } }))), 'thinking');
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ max_tokens: undefined }))), 'max_tokens');
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ messages: [] }))), 'messages');
     assert.equal(
-      refusedParam(() => toOpenAIRequest(minimal({ tools: [{ type: 'web_search_20250305', name: 'web_search' }] }))),
+      refusedParam(() => toOpenAIRequest(minimal({ max_tokens: undefined }))),
+      'max_tokens',
+    );
+    assert.equal(
+      refusedParam(() => toOpenAIRequest(minimal({ messages: [] }))),
+      'messages',
+    );
+    assert.equal(
+      refusedParam(() =>
+        toOpenAIRequest(minimal({ tools: [{ type: 'web_search_20250305', name: 'web_search' }] })),
+      ),
       'tools[0].type',
     );
     const doc = { role: 'user', content: [{ type: 'document', source: { type: 'text', data: 'x' } }] };
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ messages: [doc] }))), 'messages[0].content[0]');
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ tool_choice: { type: 'maybe' } }))), 'tool_choice');
-    assert.equal(refusedParam(() => toOpenAIRequest(minimal({ metadata: { team: 'x' } }))), 'metadata.team');
+    assert.equal(
+      refusedParam(() => toOpenAIRequest(minimal({ messages: [doc] }))),
+      'messages[0].content[0]',
+    );
+    assert.equal(
+      refusedParam(() => toOpenAIRequest(minimal({ tool_choice: { type: 'maybe' } }))),
+      'tool_choice',
+    );
+  });
+
+  it('reports parameters without an OpenAI equivalent for the route policy to judge', () => {
+    const { body, unsupported } = toOpenAIRequest(
+      minimal({ top_k: 5, thinking: { type: 'enabled' }, metadata: { team: 'x' } }),
+    );
+    assert.deepEqual(
+      unsupported.map((u) => u.param),
+      ['top_k', 'thinking', 'metadata.team'],
+    );
+    assert.equal('top_k' in body || 'thinking' in body, false);
+    const rejecting = new AnthropicClient();
+    rejecting.request(Buffer.from(JSON.stringify(minimal({ top_k: 5 }))));
+    assert.equal(
+      refusedParam(() => rejecting.applyPolicy(undefined)),
+      'top_k',
+    );
+    const dropping = new AnthropicClient();
+    dropping.request(Buffer.from(JSON.stringify(minimal({ top_k: 5 }))));
+    dropping.applyPolicy('Drop');
+    assert.match(dropping.warnings.join(), /dropped parameter top_k/);
   });
 });
 
 describe('OpenAI chat.completion -> Anthropic message', () => {
   it('converts the golden completion (text + tool_use with parsed input, usage without cache reads)', () => {
-    assert.deepEqual(toAnthropicMessage(OPENAI_TOOL_COMPLETION, 'requested'), OPENAI_TOOL_COMPLETION_AS_ANTHROPIC);
+    assert.deepEqual(
+      toAnthropicMessage(OPENAI_TOOL_COMPLETION, 'requested'),
+      OPENAI_TOOL_COMPLETION_AS_ANTHROPIC,
+    );
   });
 
   it('maps finish reasons to stop reasons', () => {
     const reason = (finish: string) =>
-      toAnthropicMessage({ choices: [{ message: { content: 'x' }, finish_reason: finish }] }, 'm').stop_reason;
+      toAnthropicMessage({ choices: [{ message: { content: 'x' }, finish_reason: finish }] }, 'm')
+        .stop_reason;
     assert.equal(reason('stop'), 'end_turn');
     assert.equal(reason('length'), 'max_tokens');
     assert.equal(reason('tool_calls'), 'tool_use');
@@ -124,13 +167,23 @@ describe('OpenAI chat.completion -> Anthropic message', () => {
 
   it('answers 502 for tool arguments that are not a JSON object', () => {
     const doc = {
-      choices: [{ message: { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{"a":' } }] }, finish_reason: 'tool_calls' }],
+      choices: [
+        {
+          message: { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{"a":' } }] },
+          finish_reason: 'tool_calls',
+        },
+      ],
     };
-    assert.throws(() => toAnthropicMessage(doc, 'm'), (err: GatewayError) => err.status === 502);
+    assert.throws(
+      () => toAnthropicMessage(doc, 'm'),
+      (err: GatewayError) => err.status === 502,
+    );
   });
 
   it('re-renders errors with the same status in Anthropic shape', () => {
-    const openai = Buffer.from(JSON.stringify({ error: { message: 'Rate limit reached', type: 'rate_limit_error', code: null } }));
+    const openai = Buffer.from(
+      JSON.stringify({ error: { message: 'Rate limit reached', type: 'rate_limit_error', code: null } }),
+    );
     assert.deepEqual(JSON.parse(toAnthropicError(openai, 429)), {
       type: 'error',
       error: { type: 'rate_limit_error', message: 'Rate limit reached' },
@@ -153,17 +206,24 @@ describe('OpenAI SSE -> Anthropic stream events', () => {
     for (let cut = 0; cut <= bytes.length; cut += 7) {
       const writer = new AnthropicStreamWriter('requested');
       const out =
-        writer.push(bytes.subarray(0, cut), false).toString() + writer.push(bytes.subarray(cut), true).toString();
+        writer.push(bytes.subarray(0, cut), false).toString() +
+        writer.push(bytes.subarray(cut), true).toString();
       assert.deepEqual(events(out), OPENAI_TOOL_STREAM_AS_ANTHROPIC, `split at ${cut}`);
     }
   });
 
   it('is incremental: a tool argument fragment goes out with the chunk that carried it', () => {
     const writer = new AnthropicStreamWriter('m');
-    const parts = OPENAI_TOOL_STREAM.split('\n\n').filter((p) => p !== '').map((p) => `${p}\n\n`);
+    const parts = OPENAI_TOOL_STREAM.split('\n\n')
+      .filter((p) => p !== '')
+      .map((p) => `${p}\n\n`);
     const outs = parts.map((p) => events(writer.push(Buffer.from(p), false).toString()));
     assert.deepEqual(outs[5], [
-      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: 'ation": "San' } },
+      {
+        type: 'content_block_delta',
+        index: 1,
+        delta: { type: 'input_json_delta', partial_json: 'ation": "San' },
+      },
     ]);
     assert.deepEqual(outs[9], [], 'usage waits for the end');
     assert.equal(outs[10]?.at(-1)?.type, 'message_stop');
@@ -184,7 +244,9 @@ describe('OpenAI SSE -> Anthropic stream events', () => {
       { type: 'tool_use', id: 'a', name: 'f', input: {} },
       { type: 'tool_use', id: 'b', name: 'g', input: {} },
     ]);
-    const args = out.filter((e) => e.type === 'content_block_delta' && e.index === 1).map((e) => (e.delta as Json).partial_json);
+    const args = out
+      .filter((e) => e.type === 'content_block_delta' && e.index === 1)
+      .map((e) => (e.delta as Json).partial_json);
     assert.equal(args.join(''), '{"x":1}');
     assert.equal((out.at(-2)?.delta as Json).stop_reason, 'tool_use');
   });
@@ -196,16 +258,30 @@ describe('OpenAI SSE -> Anthropic stream events', () => {
       'data: {"error":{"message":"Blocked by guardrail","type":"invalid_request_error"}}\n\n' +
       'data: [DONE]\n\n';
     const out = events(writer.push(Buffer.from(sse), true).toString());
-    assert.deepEqual(out.at(-1), { type: 'error', error: { type: 'invalid_request_error', message: 'Blocked by guardrail' } });
+    assert.deepEqual(out.at(-1), {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'Blocked by guardrail' },
+    });
     assert.equal(out.filter((e) => e.type === 'message_stop').length, 0);
   });
 
   it('ends a stream cut short (no [DONE]) with message_delta and message_stop', () => {
     const writer = new AnthropicStreamWriter('m');
-    const out = events(writer.push(Buffer.from('data: {"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'), true).toString());
+    const out = events(
+      writer
+        .push(Buffer.from('data: {"id":"x","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'), true)
+        .toString(),
+    );
     assert.deepEqual(
       out.map((e) => e.type),
-      ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'],
+      [
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_stop',
+        'message_delta',
+        'message_stop',
+      ],
     );
   });
 });
@@ -213,14 +289,22 @@ describe('OpenAI SSE -> Anthropic stream events', () => {
 describe('AnthropicClient', () => {
   it('renders its own errors Anthropic-shaped with status and extra headers kept', () => {
     const client = new AnthropicClient();
-    const reply = client.errorResponse(new GatewayError('rate_limited', 'Slow down.', null, { 'retry-after': '3' }));
+    const reply = client.errorResponse(
+      new GatewayError('rate_limited', 'Slow down.', null, { 'retry-after': '3' }),
+    );
     const immediate = reply.immediate_response;
     assert.equal(immediate?.status?.code, 429);
-    assert.deepEqual(JSON.parse(String(immediate?.body)), { type: 'error', error: { type: 'rate_limit_error', message: 'Slow down.' } });
+    assert.deepEqual(JSON.parse(String(immediate?.body)), {
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'Slow down.' },
+    });
     assert.ok(immediate?.headers?.set_headers?.some((h) => h.header?.key === 'retry-after'));
   });
 
   it('refuses a body that is not JSON before converting', () => {
-    assert.throws(() => new AnthropicClient().request(Buffer.from('{')), (err: GatewayError) => err.code === 'invalid_json');
+    assert.throws(
+      () => new AnthropicClient().request(Buffer.from('{')),
+      (err: GatewayError) => err.code === 'invalid_json',
+    );
   });
 });

@@ -6,6 +6,7 @@
 // error with the same status. Errors the gateway itself answers are rendered Anthropic-shaped.
 import { GatewayError } from '../../../lib/errors';
 import { errorResponse, type Mutation, type ProcessingResponse } from '../../messages';
+import { UnsupportedParameters, type UnsupportedPolicy } from '../../providers/unsupported';
 import { toOpenAIRequest } from './request';
 import { toAnthropicError, toAnthropicMessage } from './response';
 import { AnthropicStreamWriter } from './stream';
@@ -23,6 +24,7 @@ export class AnthropicClient {
   private status = 0;
   private writer: AnthropicStreamWriter | undefined;
   private chunks: Buffer[] = [];
+  private unsupported: Array<{ param: string; reason: string }> = [];
 
   /** The client's Messages body as chat.completions bytes; throws a 400 naming what is wrong. */
   request(raw: Buffer): Buffer {
@@ -38,7 +40,19 @@ export class AnthropicClient {
     const converted = toOpenAIRequest(body as Record<string, unknown>);
     this.model = String(converted.body.model);
     this.warnings = converted.warnings;
+    this.unsupported = converted.unsupported;
     return Buffer.from(JSON.stringify(converted.body));
+  }
+
+  /**
+   * Applies the chosen route's unsupportedParameters policy to what had no OpenAI equivalent:
+   * Reject (the default) throws a 400 naming the first; Drop adds them to the warnings.
+   */
+  applyPolicy(policy: UnsupportedPolicy | undefined): void {
+    const judge = new UnsupportedParameters(policy);
+    for (const { param, reason } of this.unsupported) judge.unsupported(param, reason);
+    const warning = judge.warning();
+    if (warning) this.warnings.push(warning);
   }
 
   /** An error the gateway answers itself, in Anthropic's shape (same status and headers). */

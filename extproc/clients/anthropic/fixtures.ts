@@ -46,7 +46,9 @@ export const TOOL_REQUEST = {
       description: 'Get the current weather in a given location',
       input_schema: {
         type: 'object',
-        properties: { location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' } },
+        properties: {
+          location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
+        },
         required: ['location'],
       },
     },
@@ -98,7 +100,9 @@ export const TOOL_REQUEST_AS_OPENAI = {
         name: 'get_weather',
         parameters: {
           type: 'object',
-          properties: { location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' } },
+          properties: {
+            location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
+          },
           required: ['location'],
         },
         description: 'Get the current weather in a given location',
@@ -132,7 +136,12 @@ export const OPENAI_TOOL_COMPLETION = {
       finish_reason: 'tool_calls',
     },
   ],
-  usage: { prompt_tokens: 2095, completion_tokens: 503, total_tokens: 2598, prompt_tokens_details: { cached_tokens: 95 } },
+  usage: {
+    prompt_tokens: 2095,
+    completion_tokens: 503,
+    total_tokens: 2598,
+    prompt_tokens_details: { cached_tokens: 95 },
+  },
 };
 
 /** The Anthropic message (as in the reference's "Response" example) for OPENAI_TOOL_COMPLETION. */
@@ -147,7 +156,12 @@ export const OPENAI_TOOL_COMPLETION_AS_ANTHROPIC = {
   ],
   stop_reason: 'tool_use',
   stop_sequence: null,
-  usage: { input_tokens: 2000, output_tokens: 503, cache_read_input_tokens: 95, cache_creation_input_tokens: null },
+  usage: {
+    input_tokens: 2000,
+    output_tokens: 503,
+    cache_read_input_tokens: 95,
+    cache_creation_input_tokens: null,
+  },
 };
 
 function chunk(delta: Record<string, unknown>, finish: string | null = null): string {
@@ -166,7 +180,11 @@ export const OPENAI_TOOL_STREAM =
   chunk({ role: 'assistant', content: '' }) +
   chunk({ content: 'Okay' }) +
   chunk({ content: ', checking.' }) +
-  chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }) +
+  chunk({
+    tool_calls: [
+      { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+    ],
+  }) +
   chunk({ tool_calls: [{ index: 0, function: { arguments: '{"loc' } }] }) +
   chunk({ tool_calls: [{ index: 0, function: { arguments: 'ation": "San' } }] }) +
   chunk({ tool_calls: [{ index: 0, function: { arguments: ' Francisco, CA"' } }] }) +
@@ -200,14 +218,27 @@ export const OPENAI_TOOL_STREAM_AS_ANTHROPIC: Array<Record<string, unknown>> = [
     content_block: { type: 'tool_use', id: 'call_1', name: 'get_weather', input: {} },
   },
   { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"loc' } },
-  { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: 'ation": "San' } },
-  { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: ' Francisco, CA"' } },
+  {
+    type: 'content_block_delta',
+    index: 1,
+    delta: { type: 'input_json_delta', partial_json: 'ation": "San' },
+  },
+  {
+    type: 'content_block_delta',
+    index: 1,
+    delta: { type: 'input_json_delta', partial_json: ' Francisco, CA"' },
+  },
   { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '}' } },
   { type: 'content_block_stop', index: 1 },
   {
     type: 'message_delta',
     delta: { stop_reason: 'tool_use', stop_sequence: null },
-    usage: { input_tokens: 472, output_tokens: 89, cache_read_input_tokens: 0, cache_creation_input_tokens: null },
+    usage: {
+      input_tokens: 472,
+      output_tokens: 89,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: null,
+    },
   },
   { type: 'message_stop' },
 ];

@@ -63,7 +63,10 @@ export function toolInput(args: unknown, name: string): Json {
 }
 
 function badArguments(name: string): GatewayError {
-  return new GatewayError('upstream_error', `The backend returned arguments for tool '${name}' that are not a JSON object.`);
+  return new GatewayError(
+    'upstream_error',
+    `The backend returned arguments for tool '${name}' that are not a JSON object.`,
+  );
 }
 
 export function toAnthropicMessage(doc: Json, requestModel: string): Json {

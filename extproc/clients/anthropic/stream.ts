@@ -71,7 +71,8 @@ export class AnthropicStreamWriter {
     }
     if (!doc) return '';
     const error = obj(doc.error);
-    if (error) return this.fail(typeof error.message === 'string' ? error.message : 'The stream failed.', 400);
+    if (error)
+      return this.fail(typeof error.message === 'string' ? error.message : 'The stream failed.', 400);
     let out = this.start(doc);
     if (doc.usage !== undefined && doc.usage !== null) this.usage = doc.usage;
     const choices = Array.isArray(doc.choices) ? doc.choices : [];
@@ -109,7 +110,8 @@ export class AnthropicStreamWriter {
 
   private text(text: string): string {
     let out = '';
-    if (this.block?.kind !== 'text') out += this.flushPending() + this.open({ type: 'text', text: '' }, 'text');
+    if (this.block?.kind !== 'text')
+      out += this.flushPending() + this.open({ type: 'text', text: '' }, 'text');
     const index = this.block?.index ?? 0;
     return out + event('content_block_delta', { index, delta: { type: 'text_delta', text } });
   }
@@ -133,14 +135,21 @@ export class AnthropicStreamWriter {
   }
 
   private openTool(toolIndex: number, tool: PendingTool): string {
-    const out = this.open({ type: 'tool_use', id: tool.id, name: tool.name, input: {} }, 'tool_use', toolIndex);
+    const out = this.open(
+      { type: 'tool_use', id: tool.id, name: tool.name, input: {} },
+      'tool_use',
+      toolIndex,
+    );
     return out + (tool.args === '' ? '' : this.args(tool.args));
   }
 
   private args(fragment: string): string {
     if (fragment === '') return '';
     const index = this.block?.index ?? 0;
-    return event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: fragment } });
+    return event('content_block_delta', {
+      index,
+      delta: { type: 'input_json_delta', partial_json: fragment },
+    });
   }
 
   /** Tool calls that never got an id still become blocks (with a generated one) at the end. */
@@ -177,7 +186,10 @@ export class AnthropicStreamWriter {
     const usage = anthropicUsage(this.usage);
     return (
       out +
-      event('message_delta', { delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null }, usage }) +
+      event('message_delta', {
+        delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null },
+        usage,
+      }) +
       event('message_stop', {})
     );
   }

@@ -128,7 +128,10 @@ export function toConverseRequest(
   if (typeof body.user === 'string' && METADATA_VALUE.test(body.user))
     out.requestMetadata = { user: body.user };
   else if (body.user !== undefined && body.user !== null)
-    unsupported.unsupported('user', 'not supported by Bedrock beyond 256 letters/digits/space/:_@$#=/+.-');
+    unsupported.unsupported(
+      'user',
+      "not supported by Bedrock outside requestMetadata's characters and length",
+    );
   return out;
 }
 
@@ -148,7 +151,10 @@ function toToolConfig(
     // already holds tool blocks (then Bedrock requires toolConfig, and 'none' cannot be said:
     // dropped, the tools are offered with Bedrock's default choice, auto).
     if (!hasToolBlocks) return undefined;
-    unsupported.unsupported('tool_choice', "not supported by Bedrock as 'none' with tool calls in the conversation");
+    unsupported.unsupported(
+      'tool_choice',
+      "not supported by Bedrock as 'none' with tool calls in the conversation",
+    );
     return { tools: tools.map(toToolSpec) };
   }
   const out: Json = { tools: tools.map(toToolSpec) };
