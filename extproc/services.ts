@@ -78,6 +78,8 @@ export interface BudgetService {
    * reservation that is never settled expires on its own.
    */
   settle(reservation: Reservation, usage: Usage, price: Price | undefined): Promise<void>;
+  /** A request that never reached a backend: undo the reservation, charge nothing (not even a request). */
+  release(reservation: Reservation): Promise<void>;
 }
 
 // ---- Guardrails ----

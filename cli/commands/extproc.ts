@@ -12,6 +12,7 @@ import { EXTPROC_NODE_CLUSTER } from '../../extproc/config/schema';
 import { ConfigStore } from '../../extproc/config/store';
 import { ExtprocServer } from '../../extproc/server';
 import { ExtprocMetrics } from '../../extproc/metrics';
+import { countTokensOffThread } from '../../extproc/tokens/async';
 import { createBudgetService } from '../../extproc/budgets/service';
 import { createGuardrailService } from '../../extproc/guardrails';
 import { createAuditSink, type AuditTarget } from '../../extproc/audit/sink';
@@ -75,6 +76,12 @@ export async function run(argv: string[]): Promise<number> {
   store.onChange((config) => {
     server.metrics.setConfigVersion(config.version);
     logger.info({ version: config.version, routes: Object.keys(config.routes).length }, 'config in use');
+    // Budgets and token limits count prompts: load the tokenizer now, not on the first request
+    // (loading its ranks takes longer than Envoy's message timeout on a busy machine).
+    if (Object.keys(config.budgets).length > 0 || Object.keys(config.guardrails).length > 0)
+      countTokensOffThread(['warm up']).catch((err: unknown) =>
+        logger.warn({ err }, 'tokenizer warm-up failed'),
+      );
   });
 
   let subscription: { close(): void } | undefined;

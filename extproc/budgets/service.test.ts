@@ -101,6 +101,19 @@ describe('budget service', () => {
     );
   });
 
+  test('release undoes a reservation and charges nothing, not even the request', async () => {
+    const { service } = setup();
+    const first = admitted(await service.reserve(makeRequest()));
+    assert.equal(Object.fromEntries(first.headers)['x-ratelimit-remaining-requests'], '9');
+    await service.release(first.reservation!);
+    await service.release(first.reservation!); // idempotent
+    const second = admitted(await service.reserve(makeRequest()));
+    assert.equal(Object.fromEntries(second.headers)['x-ratelimit-remaining-requests'], '9');
+    await service.settle(second.reservation!, usage(10, 10), undefined);
+    const third = admitted(await service.reserve(makeRequest()));
+    assert.equal(Object.fromEntries(third.headers)['x-ratelimit-remaining-requests'], '8');
+  });
+
   test('an unsettled reservation expires after the reservation TTL', async () => {
     const { service, advance } = setup();
     admitted(await service.reserve(makeRequest({ maxOutputTokens: 900 })));

@@ -192,11 +192,26 @@ export function createBudgetService(options: BudgetServiceOptions): BudgetEngine
         );
       }
     }
+    await finish(reservation, at, (metric) => chargeUnits(metric, usage, price));
+  }
+
+  /** A request that never reached a backend: the reservation is undone and nothing is charged. */
+  async function release(reservation: Reservation): Promise<void> {
+    if (!(reservation instanceof BudgetReservation) || reservation.settled) return;
+    reservation.settled = true;
+    await finish(reservation, now(), () => 0);
+  }
+
+  async function finish(
+    reservation: BudgetReservation,
+    at: number,
+    amountOf: (metric: BudgetReservation['counters'][number]['limit']['metric']) => number,
+  ): Promise<void> {
     const counters = reservation.counters.map((c) => ({
       reserved: c.ref,
       charge: counterRef(c.budget.key, c.subject, c.limitIndex, c.limit, at),
       reservedAmount: c.amount,
-      amount: chargeUnits(c.limit.metric, usage, price),
+      amount: amountOf(c.limit.metric),
     }));
     try {
       await timed('settle', () => store.settle(reservation.id, counters, at));
@@ -208,6 +223,7 @@ export function createBudgetService(options: BudgetServiceOptions): BudgetEngine
   return {
     reserve,
     settle,
+    release,
     usage: (budget, subject, limit) =>
       timed('usage', () => usageReports(store, budget, now(), subject, limit)),
     close: () => store.close(),

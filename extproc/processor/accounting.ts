@@ -146,7 +146,9 @@ export class RequestRecord {
     if (this.reservation) {
       const reservation = this.reservation;
       this.reservation = undefined;
-      void this.ctx.services.budgets?.settle(reservation, usage, price);
+      // No backend answered (refused, Envoy found no upstream, client gone first): not a request.
+      if (!this.backend && !this.usage) void this.ctx.services.budgets?.release(reservation);
+      else void this.ctx.services.budgets?.settle(reservation, usage, price);
     }
     if (!this.backend || !this.usage) return undefined;
     const cost = price ? costOf(usage, price) : undefined;
@@ -154,12 +156,12 @@ export class RequestRecord {
     return cost;
   }
 
-  /** Releases a reservation for a request that never went upstream (settles with no usage). */
+  /** Releases the reservation of a request that never went upstream. */
   settleIfNeeded(): void {
     if (!this.reservation) return;
     const reservation = this.reservation;
     this.reservation = undefined;
-    void this.ctx.services.budgets?.settle(reservation, NO_USAGE, undefined);
+    void this.ctx.services.budgets?.release(reservation);
   }
 
   private caller(): Omit<Identity, 'claims'> | undefined {
