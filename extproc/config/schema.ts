@@ -31,7 +31,26 @@ export const BackendConfig = z.object({
   /** Credential header to inject; the value is the full header value (prefix included). */
   auth: z.object({ header: z.string(), value: z.string() }).optional(),
   /** AzureOpenAI only: the api-version query parameter of every request. */
-  azure: z.object({ apiVersion: z.string() }).optional(),
+  azure: z
+    .object({
+      apiVersion: z.string(),
+      /**
+       * Entra ID client credentials: extproc fetches, caches and refreshes a bearer token
+       * (providers/azure/entra.ts). Exactly one of clientSecret and federatedTokenFile (workload
+       * identity; "" means $AZURE_FEDERATED_TOKEN_FILE of the extproc pod).
+       */
+      entra: z
+        .object({
+          tenantId: z.string().min(1),
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1).optional(),
+          federatedTokenFile: z.string().optional(),
+          authorityHost: z.string().url(),
+          scope: z.string().min(1),
+        })
+        .optional(),
+    })
+    .optional(),
   /** Bedrock only: the SigV4 signing region and credentials (service "bedrock"). */
   bedrock: z
     .object({
@@ -42,6 +61,19 @@ export const BackendConfig = z.object({
           accessKeyId: z.string().min(1),
           secretAccessKey: z.string().min(1),
           sessionToken: z.string().optional(),
+        })
+        .optional(),
+      /**
+       * Temporary credentials from STS AssumeRoleWithWebIdentity (providers/bedrock/credentials.ts),
+       * refreshed before they expire. Absent fields come from the extproc pod's environment
+       * (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE) as EKS IRSA injects it.
+       */
+      webIdentity: z
+        .object({
+          roleArn: z.string().min(1).optional(),
+          tokenFile: z.string().min(1).optional(),
+          sessionName: z.string().min(2).max(64).optional(),
+          stsEndpoint: z.string().url().optional(),
         })
         .optional(),
     })

@@ -22,7 +22,6 @@ import type { ProcessorConfig, RouteConfig } from '../config/schema';
 import { mayUse } from '../identity/access';
 import { authenticate } from '../identity/authenticate';
 import { identityInputOf } from '../identity/input';
-import { JsonCollector } from '../json-collector';
 import {
   Mutation,
   continueResponse,
@@ -39,20 +38,10 @@ import {
 import { OPERATION_NAME, checkContentType, endpointOf, parseRequest, type Endpoint } from '../request';
 import { listModels, selectRoute } from '../routing';
 import type { Identity, IdentityInput, ResponseFilter } from '../services';
-import { SseScanner } from '../sse';
+import { ResponseWatcher } from './response';
 import { RequestRecord } from './accounting';
 import { admit, authorizeFor, firedOf, policyOf, type Admitted } from './admission';
 import type { EndReason, StreamContext, StreamProcessor } from './types';
-
-/** The router filter's mode with the response body buffered: for response guardrails on JSON. */
-const BUFFER_RESPONSE_MODE = {
-  request_header_mode: 'SEND',
-  response_header_mode: 'SEND',
-  request_body_mode: 'BUFFERED',
-  response_body_mode: 'BUFFERED',
-  request_trailer_mode: 'SKIP',
-  response_trailer_mode: 'SKIP',
-} as const;
 
 export class RouterProcessor implements StreamProcessor {
   private readonly record: RequestRecord;
@@ -61,17 +50,9 @@ export class RouterProcessor implements StreamProcessor {
   private bodyChunks: Buffer[] = [];
   private bodySize = 0;
   private dropUsageChunk = false;
-  private sse: SseScanner | undefined;
-  /**
-   * Under a response guardrail, usage is read from the unfiltered stream: a block swallows the
-   * provider's usage chunk, yet the tokens were produced and must be charged.
-   */
-  private rawUsage: SseScanner | undefined;
-  private json: JsonCollector | undefined;
+  private response: ResponseWatcher | undefined;
   private identityInput: IdentityInput = { headers: new Map() };
   private admitted: Admitted | undefined;
-  private filter: ResponseFilter | undefined;
-  private filterJson: Buffer[] | undefined;
   /** Set for /v1/messages: converts the request in and the response (and errors) out. */
   private anthropic: AnthropicClient | undefined;
   private ended = false;
@@ -261,29 +242,12 @@ export class RouterProcessor implements StreamProcessor {
     const mutation = new Mutation();
     for (const name of headers.keys()) if (isInternalHeader(name)) mutation.removeHeader(name);
     this.setClientHeaders(mutation, headers.get(RESPONSE_HEADER.warning));
-    const contentType = headers.get('content-type') ?? '';
-    const streamed = contentType.startsWith('text/event-stream');
-    this.filter = this.responseFilter();
-    let modeOverride: typeof BUFFER_RESPONSE_MODE | undefined;
-    // A message or error converted whole is buffered, so a conversion failure can still be a 502.
-    if (this.anthropic?.responseHeaders(this.record.status, contentType, mutation))
-      modeOverride = BUFFER_RESPONSE_MODE;
-    if (this.filter) {
-      mutation.removeHeader('content-length');
-      if (!streamed) {
-        // A JSON answer is checked whole: buffered, it can still become an error response.
-        this.filterJson = [];
-        modeOverride = BUFFER_RESPONSE_MODE;
-      }
-    }
-    if (streamed) {
-      this.sse = new SseScanner(this.dropUsageChunk);
-      if (this.filter) this.rawUsage = new SseScanner(false);
-      // Dropping a chunk changes the length; streams rarely carry one, but never send a wrong one.
-      if (this.dropUsageChunk && headers.has('content-length')) mutation.removeHeader('content-length');
-    } else {
-      this.json = new JsonCollector();
-    }
+    this.response = new ResponseWatcher(this.record, {
+      dropUsageChunk: this.dropUsageChunk,
+      filter: this.responseFilter(),
+      anthropic: this.anthropic,
+    });
+    const modeOverride = this.response.start(headers, mutation);
     if (req.response_headers?.end_of_stream) this.finishResponse();
     return continueResponse('response_headers', { mutation, modeOverride });
   }
@@ -328,56 +292,20 @@ export class RouterProcessor implements StreamProcessor {
   private onResponseBody(chunk: Buffer, endOfStream: boolean | undefined): ProcessingResponse {
     if (this.record.firstChunkAt === undefined && chunk.length > 0) this.record.firstChunkAt = this.ctx.now();
     const end = endOfStream === true;
-    let out: Buffer | undefined;
-    if (this.sse) {
-      this.rawUsage?.push(chunk, end);
-      const filtered = this.filter ? this.filter.sse(chunk, end) : chunk;
-      out = this.sse.push(filtered, end).replacement ?? (this.filter ? filtered : undefined);
-      if (this.anthropic) out = this.anthropic.body(out ?? filtered, end);
-    } else {
-      this.json?.push(chunk);
-      if (this.filter && this.filterJson) {
-        this.filterJson.push(chunk);
-        if (!end) return continueResponse('response_body', { body: Buffer.alloc(0) });
-        const filtered = this.filter.json(Buffer.concat(this.filterJson));
-        this.filterJson = undefined;
-        const blocked = filtered.blocked;
-        if (blocked) {
-          this.record.status = blocked.status;
-          this.record.errorType = blocked.code;
-          this.finishResponse();
-          return this.errorReply(blocked);
-        }
-        const body = this.anthropic ? this.anthropic.body(filtered.body, true) : filtered.body;
-        const mutation = new Mutation().setHeader('content-length', String(body.length));
-        this.finishResponse();
-        return continueResponse('response_body', { body, mutation });
-      }
-      if (this.anthropic) out = this.anthropic.body(chunk, end);
+    const answer = this.response?.body(chunk, end) ?? {};
+    if (answer.blocked) {
+      this.record.status = answer.blocked.status;
+      this.record.errorType = answer.blocked.code;
+      this.finishResponse();
+      return this.errorReply(answer.blocked);
     }
     if (end) this.finishResponse();
-    return continueResponse('response_body', { body: out });
+    return continueResponse('response_body', { body: answer.body, mutation: answer.mutation });
   }
 
   /** Reads usage from what the response carried, then records the request (once). */
   private finishResponse(): void {
-    if (this.sse) {
-      this.record.usage = this.rawUsage?.usage ?? this.sse.usage;
-      this.rawUsage = undefined;
-      this.record.responseModel ||= this.sse.model ?? '';
-      this.record.completionText = this.sse.text;
-      this.sse = undefined;
-    } else if (this.json) {
-      const { usage, model, text } = this.json.finish();
-      this.record.usage = usage;
-      this.record.responseModel ||= model ?? '';
-      this.record.completionText = text;
-      this.json = undefined;
-    }
-    if (this.filter) {
-      this.record.fired.push(...this.filter.fired);
-      this.filter = undefined;
-    }
+    this.response?.finish();
     this.record.finish();
   }
 

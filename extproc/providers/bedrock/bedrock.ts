@@ -4,24 +4,31 @@
 // responses come back as OpenAI chat completions, chunks (stream.ts) or errors (response.ts).
 // The model id goes in the path percent-encoded (ids and inference-profile ARNs hold ':' and
 // '/'). Without IAM credentials, `auth` carries a Bedrock API key (Authorization: Bearer) and
-// nothing is signed. Only chat is served: embeddings (InvokeModel with Titan/Cohere bodies) are
-// refused with a 400.
+// nothing is signed. Embeddings go to InvokeModel ({prefix}/model/{modelId}/invoke) with Titan or
+// Cohere bodies (embeddings.ts), signed the same way; other endpoints are refused with a 400.
 import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
 import { obj } from '../openai-chat';
+import { EmbeddingResponseTranslator, answerFormat } from '../openai-embeddings';
+import { readInvokeModelEmbedding, toInvokeModelEmbedding } from './embeddings';
 import { toConverseRequest } from './request';
 import { toChatCompletion, toOpenAIError } from './response';
 import type { UnsupportedParameters } from '../unsupported';
+import { bedrockCredentials } from './credentials';
 import { signBedrockRequest } from './sign';
 import { BedrockStreamTranslator } from './stream';
 
 const CONTENT_TYPE = 'application/json';
 
 export function bedrockPath(backend: BackendConfig, model: string, stream: boolean): string {
+  return modelPath(backend, model, stream ? 'converse-stream' : 'converse');
+}
+
+function modelPath(backend: BackendConfig, model: string, action: string): string {
   const prefix = backend.pathPrefix.replace(/\/+$/, '');
-  return `${prefix}/model/${encodeURIComponent(model)}/${stream ? 'converse-stream' : 'converse'}`;
+  return `${prefix}/model/${encodeURIComponent(model)}/${action}`;
 }
 
 /** Buffers a JSON body (success or error) and answers it translated at end of stream. */
@@ -75,21 +82,36 @@ export const bedrockTranslator: Translator = {
     backend: BackendConfig,
     unsupported?: UnsupportedParameters,
   ): Promise<RequestTranslation> {
-    if (req.endpoint !== 'chat')
+    let body: Buffer;
+    let path: string;
+    if (req.endpoint === 'chat') {
+      body = Buffer.from(JSON.stringify(toConverseRequest(req.body, unsupported)));
+      path = bedrockPath(backend, model, req.stream);
+    } else if (req.endpoint === 'embeddings') {
+      body = Buffer.from(JSON.stringify(toInvokeModelEmbedding(req.body, model, unsupported)));
+      path = modelPath(backend, model, 'invoke');
+    } else {
       throw new GatewayError('invalid_request', `Bedrock backends do not serve ${clientPath}.`);
-    const body = Buffer.from(JSON.stringify(toConverseRequest(req.body, unsupported)));
-    const path = bedrockPath(backend, model, req.stream);
-    if (!backend.bedrock?.credentials) return { body, path };
-    const signed = await signBedrockRequest(backend, {
-      host: backend.host,
-      path,
-      headers: { 'content-type': CONTENT_TYPE },
-      body,
-    });
+    }
+    const credentials = await bedrockCredentials(backend);
+    if (!credentials) return { body, path };
+    const signed = await signBedrockRequest(
+      backend,
+      { host: backend.host, path, headers: { 'content-type': CONTENT_TYPE }, body },
+      undefined,
+      credentials,
+    );
     return { body, path, headers: signed };
   },
 
   responseTranslator(req: ParsedRequest): ResponseTranslator {
+    if (req.endpoint === 'embeddings')
+      return new EmbeddingResponseTranslator(
+        req.model,
+        answerFormat(req.body),
+        readInvokeModelEmbedding,
+        toOpenAIError,
+      );
     return new BedrockResponseTranslator(req.model);
   },
 };

@@ -1,6 +1,6 @@
 // SigV4 for Bedrock requests (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)
 // with @smithy/signature-v4, over the final translated body, service "bedrock", the region and
-// credentials of the AIBackend. Signed headers: host, content-type, x-amz-date,
+// credentials of the AIBackend (static, or temporary ones from credentials.ts). Signed headers: host, content-type, x-amz-date,
 // x-amz-content-sha256 (and x-amz-security-token with temporary credentials); Envoy's own
 // headers (x-request-id...) are
 // added later and are not part of the signature, which SigV4 allows.
@@ -8,6 +8,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
+import type { AwsCredentials } from './credentials';
 
 export const BEDROCK_SIGNING_SERVICE = 'bedrock';
 
@@ -24,14 +25,15 @@ export async function signBedrockRequest(
   backend: BackendConfig,
   input: SignInput,
   signingDate?: Date,
+  credentials: AwsCredentials | undefined = backend.bedrock?.credentials,
 ): Promise<Array<[string, string]>> {
   const bedrock = backend.bedrock;
-  if (!bedrock?.credentials)
+  if (!bedrock || !credentials)
     throw new GatewayError('internal_error', `Bedrock backend ${backend.key} has no region or credentials.`);
   const signer = new SignatureV4({
     service: BEDROCK_SIGNING_SERVICE,
     region: bedrock.region,
-    credentials: bedrock.credentials,
+    credentials,
     sha256: Sha256,
   });
   const q = input.path.indexOf('?');
