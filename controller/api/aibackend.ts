@@ -107,6 +107,46 @@ export const AIBackendSpec = z
           .min(1)
           .optional()
           .describe('The api-version query parameter sent with every request; defaults to 2024-10-21.'),
+        entra: z
+          .object({
+            tenantId: z.string().min(1).describe('Directory (tenant) id.'),
+            clientId: z.string().min(1).describe('Application (client) id.'),
+            clientSecretRef: SecretKeyReference.optional().describe(
+              'Secret key holding the client secret (key defaults to apiKey).',
+            ),
+            workloadIdentity: z
+              .object({
+                tokenFile: z
+                  .string()
+                  .min(1)
+                  .optional()
+                  .describe(
+                    'Federated token file; defaults to $AZURE_FEDERATED_TOKEN_FILE of the extproc pod.',
+                  ),
+              })
+              .optional()
+              .describe(
+                'Azure workload identity: a federated service-account token as the client assertion.',
+              ),
+            authorityHost: z
+              .string()
+              .url()
+              .default('https://login.microsoftonline.com')
+              .describe('Entra ID authority host.'),
+            scope: z
+              .string()
+              .min(1)
+              .default('https://cognitiveservices.azure.com/.default')
+              .describe('Scope of the requested token.'),
+          })
+          .refine(
+            (e) => (e.clientSecretRef === undefined) !== (e.workloadIdentity === undefined),
+            'exactly one of clientSecretRef and workloadIdentity must be set',
+          )
+          .optional()
+          .describe(
+            'Entra ID client credentials: extproc fetches Authorization: Bearer tokens and refreshes them before they expire.',
+          ),
       })
       .optional()
       .describe('AzureOpenAI only. The deployment in the path is the model name (after modelOverride).'),
@@ -123,10 +163,47 @@ export const AIBackendSpec = z
                   .optional()
                   .describe('Namespace of the Secret; a cross-namespace reference needs a ReferenceGrant.'),
               })
+              .optional()
               .describe('Secret with the keys accessKeyId, secretAccessKey and optionally sessionToken.'),
+            webIdentity: z
+              .object({
+                roleArn: z.string().min(1).describe('IAM role to assume.'),
+                tokenFile: z
+                  .string()
+                  .min(1)
+                  .optional()
+                  .describe(
+                    'Web identity token file in the extproc pod; defaults to $AWS_WEB_IDENTITY_TOKEN_FILE, else /var/run/secrets/eks.amazonaws.com/serviceaccount/token.',
+                  ),
+                sessionName: z
+                  .string()
+                  .regex(/^[\w+=,.@-]{2,64}$/)
+                  .optional()
+                  .describe('RoleSessionName; defaults to tollgate.'),
+                stsEndpoint: z
+                  .string()
+                  .url()
+                  .optional()
+                  .describe('STS endpoint; defaults to https://sts.{region}.amazonaws.com.'),
+              })
+              .optional()
+              .describe(
+                'Temporary credentials from STS AssumeRoleWithWebIdentity, refreshed before they expire.',
+              ),
+            fromEnvironment: z
+              .literal(true)
+              .optional()
+              .describe(
+                'Web identity from the extproc pod environment (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE), as EKS IRSA injects it.',
+              ),
           })
+          .refine(
+            (c) =>
+              [c.secretRef, c.webIdentity, c.fromEnvironment].filter((v) => v !== undefined).length === 1,
+            'exactly one of secretRef, webIdentity and fromEnvironment must be set',
+          )
           .optional()
-          .describe('Static IAM credentials for SigV4; absent: auth.apiKey carries a Bedrock API key.'),
+          .describe('IAM credentials for SigV4; absent: auth.apiKey carries a Bedrock API key.'),
       })
       .optional()
       .describe('Bedrock only (required for it). The model id (after modelOverride) goes in the path.'),

@@ -37,6 +37,24 @@ export const CEL_RULES: ReadonlyMap<z.ZodType, CelRule[]> = new Map<z.ZodType, C
     AIBackendSpec.shape.endpoint,
     [{ rule: 'has(self.url) != has(self.service)', message: 'exactly one of url and service must be set' }],
   ],
+  [
+    AIBackendSpec.shape.bedrock.unwrap().shape.credentials.unwrap(),
+    [
+      {
+        rule: '[has(self.secretRef), has(self.webIdentity), has(self.fromEnvironment)].filter(x, x).size() == 1',
+        message: 'exactly one of secretRef, webIdentity and fromEnvironment must be set',
+      },
+    ],
+  ],
+  [
+    AIBackendSpec.shape.azure.unwrap().shape.entra.unwrap(),
+    [
+      {
+        rule: 'has(self.clientSecretRef) != has(self.workloadIdentity)',
+        message: 'exactly one of clientSecretRef and workloadIdentity must be set',
+      },
+    ],
+  ],
   [BudgetTargetReference, TARGET_REF_CEL],
   [GuardrailTargetReference, TARGET_REF_CEL],
   [ClientPolicyTargetReference, TARGET_REF_CEL],

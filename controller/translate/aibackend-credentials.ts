@@ -1,6 +1,7 @@
 // The credentials of an AIBackend, read from its Secrets into the processor config: an API key
 // in the header its schema expects, Bedrock IAM keys (accessKeyId, secretAccessKey,
-// sessionToken) for SigV4, a Vertex AI service-account key file (client_email, private_key,
+// sessionToken) for SigV4 or the web identity role extproc assumes, Azure Entra ID client
+// credentials (a client secret, or workload identity's federated token file), a Vertex AI service-account key file (client_email, private_key,
 // token_uri). Every Secret reference goes through ReferenceGrant and existence checks; a
 // missing or unusable Secret leaves the backend out of every route (ResolvedRefs false), and a
 // schema without what it needs (Bedrock without region, Vertex without project) is not Accepted.
@@ -11,7 +12,12 @@ import { referenceAllowed, type ObjectIndex } from './refs';
 import { Reason } from './status';
 
 export type Failure = { ok: false; accepted: boolean; reason: Reason; message: string };
-export type Credentials = { ok: true } & Pick<BackendConfig, 'auth' | 'bedrock' | 'vertex'>;
+type AzureEntra = NonNullable<NonNullable<BackendConfig['azure']>['entra']>;
+/** What the Secrets and references give; `entra` goes into the backend's `azure` settings. */
+export type Credentials = { ok: true; entra?: AzureEntra } & Pick<
+  BackendConfig,
+  'auth' | 'bedrock' | 'vertex'
+>;
 
 /** The header each schema's provider expects an API key in, when the AIBackend names none. */
 const DEFAULT_AUTH_HEADER: Record<BackendSchema, string> = {
@@ -85,11 +91,20 @@ export function resolveCredentials(
   if (spec.schema === 'Bedrock') {
     if (!spec.bedrock) return invalid('schema Bedrock needs bedrock.region');
     out.bedrock = { region: spec.bedrock.region };
-    const ref = spec.bedrock.credentials?.secretRef;
-    if (!ref && !out.auth)
-      return invalid(
-        'schema Bedrock needs bedrock.credentials or auth.apiKey (web identity is not supported yet)',
-      );
+    const creds = spec.bedrock.credentials;
+    const ref = creds?.secretRef;
+    if (!creds && !out.auth) return invalid('schema Bedrock needs bedrock.credentials or auth.apiKey');
+    if (creds?.webIdentity) {
+      const { roleArn, tokenFile, sessionName, stsEndpoint } = creds.webIdentity;
+      out.bedrock.webIdentity = {
+        roleArn,
+        ...(tokenFile !== undefined ? { tokenFile } : {}),
+        ...(sessionName !== undefined ? { sessionName } : {}),
+        ...(stsEndpoint !== undefined ? { stsEndpoint } : {}),
+      };
+    }
+    // fromEnvironment: extproc reads AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE of its own pod.
+    if (creds?.fromEnvironment) out.bedrock.webIdentity = {};
     if (ref) {
       const read = readSecret(resources, secrets, namespace, ref, [
         { key: 'accessKeyId' },
@@ -102,6 +117,25 @@ export function resolveCredentials(
         ? { accessKeyId, secretAccessKey, sessionToken }
         : { accessKeyId, secretAccessKey };
     }
+  }
+  if (spec.schema === 'AzureOpenAI' && spec.azure?.entra) {
+    const entra = spec.azure.entra;
+    const settings: AzureEntra = {
+      tenantId: entra.tenantId,
+      clientId: entra.clientId,
+      authorityHost: entra.authorityHost,
+      scope: entra.scope,
+    };
+    if (entra.clientSecretRef) {
+      const secretRef = entra.clientSecretRef;
+      const read = readSecret(resources, secrets, namespace, secretRef, [{ key: secretRef.key }]);
+      if (!read.ok) return read;
+      settings.clientSecret = read.values[secretRef.key] ?? '';
+    } else {
+      // Workload identity: "" means $AZURE_FEDERATED_TOKEN_FILE of the extproc pod.
+      settings.federatedTokenFile = entra.workloadIdentity?.tokenFile ?? '';
+    }
+    out.entra = settings;
   }
   if (spec.schema === 'VertexAI') {
     if (!spec.vertex) return invalid('schema VertexAI needs vertex.project and vertex.location');

@@ -1,12 +1,13 @@
 // AIBackends: where each one is (URL, or a Service's endpoints), how extproc authenticates to it
-// (aibackend-credentials.ts: API keys, Bedrock IAM keys, Vertex service accounts, from Secrets),
+// (aibackend-credentials.ts: API keys, Bedrock IAM keys or web identity, Azure Entra ID client
+// credentials, Vertex service accounts, from Secrets),
 // and its status. A backend whose references do not resolve is left out of every cluster, so
 // requests fail over to the rule's other backends.
 import { GROUP, durationToMs, type AIBackend } from '../api';
 import type { BackendConfig } from '../../extproc/config/schema';
 import { DEFAULT_AZURE_API_VERSION } from '../../extproc/providers/azure/azure';
 import type { Resources } from '../provider/resources';
-import { resolveCredentials, type Failure } from './aibackend-credentials';
+import { resolveCredentials, type Credentials, type Failure } from './aibackend-credentials';
 import { condition, stampConditions, type PendingCondition } from './conditions';
 import { resolveService, serviceDnsName } from './endpoints';
 import { ObjectIndex, namespaceOf, referenceAllowed } from './refs';
@@ -48,7 +49,7 @@ export function resolveBackends(resources: Resources, now: string): BackendResol
     const key = `${namespace}/${backend.metadata.name}`;
     const gen = backend.metadata.generation;
     let result: Located | Failure = locate(backend, resources, services);
-    let credentials: Pick<BackendConfig, 'auth' | 'bedrock' | 'vertex'> = {};
+    let credentials: Omit<Credentials, 'ok'> = {};
     if (result.ok) {
       const resolved = resolveCredentials(backend, namespace, resources, secrets);
       if (resolved.ok) credentials = resolved;
@@ -89,8 +90,10 @@ export function resolveBackends(resources: Resources, now: string): BackendResol
     if (credentials.auth) config.auth = credentials.auth;
     if (credentials.bedrock) config.bedrock = credentials.bedrock;
     if (credentials.vertex) config.vertex = credentials.vertex;
-    if (backend.spec.schema === 'AzureOpenAI')
+    if (backend.spec.schema === 'AzureOpenAI') {
       config.azure = { apiVersion: backend.spec.azure?.apiVersion ?? DEFAULT_AZURE_API_VERSION };
+      if (credentials.entra) config.azure.entra = credentials.entra;
+    }
     out.usable.set(key, {
       key,
       config,

@@ -5,7 +5,7 @@
 // "<|im_start|>system", "[INST]", "<<SYS>>"), imperatives aimed at the assistant inside tool
 // results, and obfuscation (zero-width characters, Latin/Cyrillic/Greek homoglyphs, base64
 // that decodes to an injection). A text that talks *about* injection (it names the technique
-// and quotes the phrase) is discounted. Limits (see docs/snippets/guardrails.md): English only,
+// and quotes the phrase) is discounted. Limits (see docs/guardrails.md): English only,
 // paraphrases and translations are missed, and quoting a phrase in a neutral question can
 // still score if it is not recognisably meta.
 import type { DetectorMatch } from './detectors';

@@ -58,3 +58,18 @@ export const BEDROCK: ProviderFixtures = {
     body: { message: 'Bedrock is unable to process your request.' },
   },
 };
+
+/**
+ * InvokeModel embedding answers (model parameters pages of the Bedrock user guide): Titan Text
+ * Embeddings v2 (one vector, inputTextTokenCount) and Cohere Embed (a vector per text).
+ */
+export const BEDROCK_TITAN_EMBEDDING = { embedding: [0.5, -0.25, 0.125], inputTextTokenCount: 4 };
+export const BEDROCK_COHERE_EMBEDDING = {
+  id: 'da4f22df-5e18-4bd0-9e4d-9f0e5b0b1a3c',
+  embeddings: [
+    [0.5, -0.25, 0.125],
+    [1, 0, -1],
+  ],
+  texts: ['hello world', 'bye'],
+  response_type: 'embeddings_floats',
+};

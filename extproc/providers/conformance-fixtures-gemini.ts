@@ -69,3 +69,16 @@ export const GEMINI: ProviderFixtures = {
     },
   },
 };
+
+/** batchEmbedContents (https://ai.google.dev/api/embeddings): a ContentEmbedding per request. */
+export const GEMINI_BATCH_EMBEDDING = {
+  embeddings: [{ values: [0.5, -0.25, 0.125] }, { values: [1, 0, -1] }],
+};
+/** Vertex AI text embeddings :predict: values and statistics.token_count per instance. */
+export const VERTEX_EMBEDDING = {
+  predictions: [
+    { embeddings: { values: [0.5, -0.25, 0.125], statistics: { token_count: 3, truncated: false } } },
+    { embeddings: { values: [1, 0, -1], statistics: { token_count: 1, truncated: false } } },
+  ],
+  metadata: { billableCharacterCount: 13 },
+};

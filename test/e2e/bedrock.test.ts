@@ -3,7 +3,8 @@
 // client and a fake that speaks Bedrock's real wire format and checks every SigV4 signature: a
 // chat completion, a stream (binary event stream -> SSE) with a tool call whose input arrives in
 // pieces, an exception inside a stream, and a cross-provider fallback from an OpenAI backend
-// that answers 503 to Bedrock.
+// that answers 503 to Bedrock. Embeddings through InvokeModel (Titan v2, Cohere), float and base64,
+// on rules this test adds to the example's routes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
@@ -17,6 +18,22 @@ type Mock = Awaited<ReturnType<typeof startMockLlm>>;
 const CREDENTIALS = { accessKeyId: 'AKIAEXAMPLENOTREAL01', secretAccessKey: 'not-a-real-secret-access-key' };
 const MODEL_ID = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 
+/** Embedding rules added to examples/bedrock/routes.yaml (its rules list ends the file). */
+const EMBEDDING_RULES = `
+    - name: titan-embed
+      matches:
+        - model: { type: Exact, value: titan-embed }
+      backendRefs:
+        - name: bedrock
+          modelOverride: amazon.titan-embed-text-v2:0
+    - name: cohere-embed
+      matches:
+        - model: { type: Exact, value: cohere-embed }
+      backendRefs:
+        - name: bedrock
+          modelOverride: cohere.embed-english-v3
+`;
+
 describe('bedrock end to end', () => {
   let bedrock: MockBedrock;
   let openai: Mock;
@@ -29,6 +46,7 @@ describe('bedrock end to end', () => {
     tollgate = await startLocalTollgate('bedrock', {
       gatewayPort: 8080,
       upstreamPorts: { 9301: bedrock.port, 9302: openai.port },
+      transform: (file, text) => text + (file === 'routes.yaml' ? EMBEDDING_RULES : ''),
     });
     client = new OpenAI({ baseURL: tollgate.baseURL, apiKey: 'client-key-not-forwarded', maxRetries: 0 });
   });
@@ -133,5 +151,45 @@ describe('bedrock end to end', () => {
     assert.equal(openai.requests.at(0)?.status, 503, 'the OpenAI backend was tried first');
     assert.equal(bedrock.requests.length, 1);
     assert.equal(bedrock.requests[0]?.signatureValid, true, 'the retry was signed for Bedrock');
+  });
+
+  test('embeddings with Titan v2: InvokeModel signed, dimensions mapped, usage from Titan', async () => {
+    const res = await client.embeddings.create({
+      model: 'titan-embed',
+      input: 'hello big world',
+      dimensions: 3,
+      encoding_format: 'float',
+    });
+    assert.equal(res.object, 'list');
+    assert.deepEqual(res.data[0]?.embedding, [0.125, 0.25, 0.375]);
+    assert.equal(res.usage?.prompt_tokens, 3);
+    const seen = bedrock.requests.at(-1);
+    assert.equal(seen?.path, `/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`);
+    assert.equal(seen?.signatureValid, true);
+    assert.deepEqual(seen?.body, { inputText: 'hello big world', dimensions: 3 });
+    // Default SDK call: it asks for base64 and decodes the little-endian float32 itself.
+    const decoded = await client.embeddings.create({ model: 'titan-embed', input: 'hi' });
+    assert.deepEqual(decoded.data[0]?.embedding, [0.125, 0.25, 0.375, 0.5]);
+    const b64 = await client.embeddings.create({
+      model: 'titan-embed',
+      input: 'hi',
+      encoding_format: 'base64',
+    });
+    assert.equal(typeof b64.data[0]?.embedding, 'string');
+  });
+
+  test('Titan refuses several inputs with a 400 naming input; Cohere takes them in one call', async () => {
+    const before = bedrock.requests.length;
+    await assert.rejects(
+      client.embeddings.create({ model: 'titan-embed', input: ['a', 'b'] }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === 'input',
+    );
+    assert.equal(bedrock.requests.length, before, 'nothing was sent upstream');
+    const res = await client.embeddings.create({ model: 'cohere-embed', input: ['a b', 'c'] });
+    assert.equal(res.data.length, 2);
+    assert.deepEqual(res.data[1]?.embedding, [0.125, 0.25, 0.375, 0.5]);
+    const seen = bedrock.requests.at(-1);
+    assert.deepEqual(seen?.body, { texts: ['a b', 'c'], input_type: 'search_document' });
+    assert.equal(seen?.signatureValid, true);
   });
 });

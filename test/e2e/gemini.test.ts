@@ -2,7 +2,9 @@
 // examples/gemini) with the official `openai` SDK as the client and a fake that speaks Gemini's
 // real wire format: the Gemini API with x-goog-api-key (chat, and a stream with a function call),
 // and Vertex AI with a service account whose token extproc fetches from the fake token endpoint
-// (the key file's token_uri) with google-auth-library and caches across requests.
+// (the key file's token_uri) with google-auth-library and caches across requests. Embeddings
+// (float and base64) through :batchEmbedContents and Vertex AI :predict, on rules this test adds
+// to the example's routes.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +14,21 @@ import { startLocalTollgate, type LocalTollgate } from './local-tollgate';
 
 const keys = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE_KEY = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+/** Embedding rules added to examples/gemini/routes.yaml (its rules list ends the file). */
+const EMBEDDING_RULES = `
+    - name: gemini-embed
+      matches:
+        - model: { type: Exact, value: gemini-embed }
+      backendRefs:
+        - name: gemini
+          modelOverride: text-embedding-004
+    - name: vertex-embed
+      matches:
+        - model: { type: Exact, value: vertex-embed }
+      backendRefs:
+        - name: vertex
+          modelOverride: text-embedding-005
+`;
 const PLACEHOLDER = '-----BEGIN PRIVATE KEY-----\\nREPLACE-WITH-YOUR-KEY\\n-----END PRIVATE KEY-----\\n';
 
 describe('gemini end to end', () => {
@@ -28,7 +45,9 @@ describe('gemini end to end', () => {
       gatewayPort: 8080,
       upstreamPorts: { 9401: gemini.port },
       // The example ships a placeholder key; the test's service account is generated here.
-      transform: (_file, text) => text.replace(PLACEHOLDER, JSON.stringify(PRIVATE_KEY).slice(1, -1)),
+      transform: (file, text) =>
+        text.replace(PLACEHOLDER, JSON.stringify(PRIVATE_KEY).slice(1, -1)) +
+        (file === 'routes.yaml' ? EMBEDDING_RULES : ''),
     });
     client = new OpenAI({ baseURL: tollgate.baseURL, apiKey: 'client-key-not-forwarded', maxRetries: 0 });
   });
@@ -135,5 +154,64 @@ describe('gemini end to end', () => {
       (e: unknown) =>
         e instanceof OpenAI.APIError && e.status === 429 && /Gemini rate limit reached/.test(e.message),
     );
+  });
+
+  test('embeddings on the Gemini API: batchEmbedContents, floats and base64, no invented usage', async () => {
+    const res = await client.embeddings.create({
+      model: 'gemini-embed',
+      input: ['hello world', 'bye'],
+      dimensions: 3,
+      encoding_format: 'float',
+    });
+    assert.equal(res.object, 'list');
+    assert.deepEqual(
+      res.data.map((d) => d.embedding),
+      [
+        [0.125, 0.25, 0.375],
+        [0.125, 0.25, 0.375],
+      ],
+    );
+    assert.equal(res.usage, undefined, 'Gemini reports no token count for embeddings');
+    const seen = gemini.requests.at(-1);
+    assert.equal(seen?.path, '/v1beta/models/text-embedding-004:batchEmbedContents');
+    assert.equal(seen?.headers['x-goog-api-key'], 'AIza-not-a-real-key');
+    assert.deepEqual(seen?.body.requests, [
+      {
+        model: 'models/text-embedding-004',
+        content: { parts: [{ text: 'hello world' }] },
+        outputDimensionality: 3,
+      },
+      { model: 'models/text-embedding-004', content: { parts: [{ text: 'bye' }] }, outputDimensionality: 3 },
+    ]);
+    // The SDK decodes base64 itself when it asked for it; ask through a raw request to see the wire.
+    const raw = await fetch(`${tollgate.baseURL}/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer client-key-not-forwarded' },
+      body: JSON.stringify({ model: 'gemini-embed', input: 'hi', encoding_format: 'base64' }),
+    });
+    const doc = (await raw.json()) as { data: Array<{ embedding: string }> };
+    const bytes = Buffer.from(doc.data[0]?.embedding ?? '', 'base64');
+    assert.deepEqual(
+      Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4)),
+      [0.125, 0.25, 0.375, 0.5],
+    );
+  });
+
+  test('embeddings on Vertex AI: predict with the fetched token, usage from token_count', async () => {
+    const res = await client.embeddings.create({ model: 'vertex-embed', input: ['hello big world', 'bye'] });
+    assert.equal(res.data.length, 2);
+    assert.deepEqual(res.data[1]?.embedding, [0.125, 0.25, 0.375, 0.5]);
+    assert.equal(res.usage?.prompt_tokens, 4);
+    const seen = gemini.requests.at(-1);
+    assert.match(String(seen?.path), /\/publishers\/google\/models\/text-embedding-005:predict$/);
+    assert.match(String(seen?.headers.authorization), /^Bearer ya29\.mock-/);
+    assert.deepEqual(seen?.body.instances, [{ content: 'hello big world' }, { content: 'bye' }]);
+    // Without encoding_format the SDK asks for base64 and decodes it: the floats above came that way.
+    const asked = await client.embeddings.create({
+      model: 'vertex-embed',
+      input: 'x',
+      encoding_format: 'base64',
+    });
+    assert.equal(typeof asked.data[0]?.embedding, 'string', 'explicit base64 is handed over as sent');
   });
 });

@@ -6,7 +6,10 @@
 // signature with @smithy/signature-v4 from the request it received and answers 403
 // InvalidSignatureException on a mismatch. x-mock-* headers (mock-llm-behaviour.ts) control it:
 // x-mock-status (a Bedrock error body), x-mock-content, x-mock-fail-on; x-mock-stream-exception
-// ends a stream with that exception frame. Requests are recorded.
+// ends a stream with that exception frame. InvokeModel (/model/{modelId}/invoke) answers Titan
+// Text Embeddings ({inputText, dimensions?} -> {embedding, inputTextTokenCount}) and Cohere Embed
+// ({texts} -> {embeddings}) bodies, with the x-amzn-bedrock-input-token-count header; the
+// vectors are (i+1)/8 for i < dimensions (default 4). Requests are recorded.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import crypto from 'node:crypto';
@@ -125,9 +128,34 @@ function streamFrames(text: string, tool: string | undefined, exception: string 
   return Buffer.concat(frames);
 }
 
+/** A fake vector: (i+1)/8, exact in float32. */
+export function mockVector(length: number): number[] {
+  return Array.from({ length }, (_, i) => (i + 1) / 8);
+}
+
+function embed(model: string, body: Record<string, unknown>, res: http.ServerResponse): void {
+  const words = (t: unknown): number => String(t).split(/\s+/).filter(Boolean).length;
+  let reply: unknown;
+  let tokens: number;
+  if (model.includes('titan-embed') && typeof body.inputText === 'string') {
+    tokens = words(body.inputText);
+    const size = typeof body.dimensions === 'number' ? body.dimensions : 4;
+    reply = { embedding: mockVector(size), inputTextTokenCount: tokens };
+  } else if (model.includes('cohere.embed') && Array.isArray(body.texts)) {
+    tokens = body.texts.reduce((n: number, t) => n + words(t), 0);
+    reply = { id: 'mock-embed', embeddings: body.texts.map(() => mockVector(4)), texts: body.texts };
+  } else return error(res, 400, 'ValidationException', 'Malformed input request, please reformat.');
+  res
+    .writeHead(200, {
+      'content-type': 'application/json',
+      'x-amzn-bedrock-input-token-count': String(tokens),
+    })
+    .end(JSON.stringify(reply));
+}
+
 function answer(req: http.IncomingMessage, recorded: BedrockRequest, res: http.ServerResponse): void {
   const behaviour = scopeToMock(behaviourFromHeaders(req.headersDistinct), 'mock-bedrock');
-  const m = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(recorded.path);
+  const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(recorded.path);
   if (!m) return error(res, 404, 'UnknownOperationException', `No route ${recorded.path}`);
   if (!recorded.signatureValid)
     return error(
@@ -146,6 +174,7 @@ function answer(req: http.IncomingMessage, recorded: BedrockRequest, res: http.S
           'Bedrock is unable to process your request.',
         );
   const model = decodeURIComponent(m[1] as string);
+  if (m[2] === 'invoke') return embed(model, recorded.body, res);
   const tools = (recorded.body.toolConfig as { tools?: Array<{ toolSpec?: { name?: string } }> } | undefined)
     ?.tools;
   const text = behaviour.content ?? `Hello from mock-bedrock (${model}) — ok. `;

@@ -6,7 +6,10 @@
 // also plays Google's OAuth token endpoint (POST /token, the JWT-bearer grant): the assertion's
 // RS256 signature is checked against the service account's public key and the tokens it issues
 // are the only ones Vertex paths accept. x-mock-status answers a Google error body,
-// x-mock-content sets the text, x-mock-fail-on scopes failures. Requests are recorded.
+// x-mock-content sets the text, x-mock-fail-on scopes failures. Embeddings: :batchEmbedContents
+// (Gemini API, {embeddings: [{values}]}) and :predict (Vertex AI, predictions[].embeddings with
+// statistics.token_count = the words of the text); vectors are (i+1)/8 for i <
+// outputDimensionality (default 4). Requests are recorded.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,6 +70,31 @@ function verifyAssertion(assertion: string, publicKey: string): boolean {
   );
 }
 
+const vector = (size: unknown): number[] =>
+  Array.from({ length: typeof size === 'number' ? size : 4 }, (_, i) => (i + 1) / 8);
+
+function embed(method: string, body: Record<string, unknown>, res: http.ServerResponse): void {
+  const send = (doc: unknown): void => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(doc));
+  };
+  if (method === 'batchEmbedContents') {
+    const requests = body.requests as Array<{ outputDimensionality?: number }> | undefined;
+    if (!Array.isArray(requests)) return googleError(res, 400, 'requests is required.');
+    return send({ embeddings: requests.map((q) => ({ values: vector(q.outputDimensionality) })) });
+  }
+  const instances = body.instances as Array<{ content?: string }> | undefined;
+  if (!Array.isArray(instances)) return googleError(res, 400, 'instances is required.');
+  const size = (body.parameters as { outputDimensionality?: number } | undefined)?.outputDimensionality;
+  send({
+    predictions: instances.map((i) => ({
+      embeddings: {
+        values: vector(size),
+        statistics: { token_count: String(i.content).split(/\s+/).filter(Boolean).length, truncated: false },
+      },
+    })),
+  });
+}
+
 export async function startMockGemini(options: MockGeminiOptions, host = '127.0.0.1'): Promise<MockGemini> {
   const requests: GeminiRequest[] = [];
   const issued = new Set<string>(options.staticTokens ?? []);
@@ -95,7 +123,7 @@ export async function startMockGemini(options: MockGeminiOptions, host = '127.0.
 
   const answer = (req: http.IncomingMessage, r: GeminiRequest, res: http.ServerResponse): void => {
     const m =
-      /^(?:\/v1beta|\/v1)(?:\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google)?\/models\/([^/:]+):(generateContent|streamGenerateContent)(\?alt=sse)?$/.exec(
+      /^(?:\/v1beta|\/v1)(?:\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google)?\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents|predict)(\?alt=sse)?$/.exec(
         r.path,
       );
     if (!m) return googleError(res, 404, `No route ${r.path}`);
@@ -121,6 +149,7 @@ export async function startMockGemini(options: MockGeminiOptions, host = '127.0.
           : 'Resource has been exhausted (e.g. check quota).',
       );
     const model = decodeURIComponent(m[1] as string);
+    if (m[2] === 'batchEmbedContents' || m[2] === 'predict') return embed(m[2], r.body, res);
     const text = behaviour.content ?? `Hello from mock-gemini (${model}) — ok. `;
     const declarations = (
       r.body.tools as Array<{ functionDeclarations?: Array<{ name?: string }> }> | undefined

@@ -1,4 +1,4 @@
-// Phone numbers. The rule (documented in docs/snippets/guardrails.md): a number is phone-shaped
+// Phone numbers. The rule (documented in docs/guardrails.md): a number is phone-shaped
 // only when it is written the way people write phone numbers, never a bare run of digits:
 //  - international: "+" then 8-15 digits (E.164), optionally grouped by spaces, dots, dashes or
 //    one pair of parentheses ("+1 415 555 0100", "+44 (20) 7946 0958", "+4915123456789");

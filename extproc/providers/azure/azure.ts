@@ -1,12 +1,14 @@
 // Azure OpenAI backends: the OpenAI translator by composition, with Azure's deployment paths
 // (/openai/deployments/{deployment}/chat/completions?api-version=...) where the deployment is the
 // model the backend is asked for (after the rule's modelOverride), and the api-key header by
-// default (an explicit `authorization` header carries an Entra ID token instead).
+// default (an explicit `authorization` header carries a static Entra ID token instead), or an
+// Entra ID token that extproc fetches and refreshes itself (entra.ts), set at the body phase.
 import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import { openAITranslator, rewritePath } from '../openai/openai';
 import type { RequestTranslation, Translator, UpstreamHeaders } from '../translator';
+import { entraAuthorization } from './entra';
 
 /** The api-version used when the AIBackend names none (Azure OpenAI's GA data-plane version). */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
@@ -32,15 +34,21 @@ export const azureOpenAITranslator: Translator = {
     model: string,
     clientPath: string,
     backend: BackendConfig,
-  ): RequestTranslation {
+  ): RequestTranslation | Promise<RequestTranslation> {
     if (req.endpoint === 'models' || req.endpoint === 'responses') {
       // Azure serves the Responses API and model lists under other paths than deployments.
       throw new GatewayError('invalid_request', `Azure OpenAI backends do not serve ${clientPath}.`);
     }
     const translated = openAITranslator.requestBody(req, model, clientPath, backend);
-    // The OpenAI translator never waits (nothing to sign or fetch); keep Azure synchronous too.
+    // The OpenAI translator never waits (nothing to sign or fetch); only an Entra token does.
     if (translated instanceof Promise) throw new Error('the OpenAI translator must be synchronous');
-    return { ...translated, path: azurePath(clientPath, model, backend) };
+    const out: RequestTranslation = { ...translated, path: azurePath(clientPath, model, backend) };
+    const entra = backend.azure?.entra;
+    if (!entra) return out;
+    return entraAuthorization(backend, entra).then((header) => ({
+      ...out,
+      headers: [...(out.headers ?? []), header],
+    }));
   },
 
   responseTranslator(): undefined {

@@ -143,19 +143,30 @@ describe('bedrock translator', () => {
     assert.equal(reader.leftover, 0);
   });
 
-  it('refuses embeddings, image URLs and tool_choice none with tool blocks; drops tools for none otherwise', async () => {
+  it('refuses legacy completions, embeddings with non-embedding models, image URLs and tool_choice none with tool blocks; drops tools for none otherwise', async () => {
     const b = backend('h');
     await assert.rejects(
       Promise.resolve().then(() =>
         bedrockTranslator.requestBody(
-          parseRequest('embeddings', Buffer.from('{"model":"m","input":"x"}')),
+          parseRequest('completions', Buffer.from('{"model":"m","prompt":"x"}')),
           'm',
-          '/v1/embeddings',
+          '/v1/completions',
           b,
         ),
       ),
       (e: unknown) =>
-        e instanceof GatewayError && e.status === 400 && /do not serve \/v1\/embeddings/.test(e.message),
+        e instanceof GatewayError && e.status === 400 && /do not serve \/v1\/completions/.test(e.message),
+    );
+    await assert.rejects(
+      Promise.resolve().then(() =>
+        bedrockTranslator.requestBody(
+          parseRequest('embeddings', Buffer.from('{"model":"m","input":"x"}')),
+          'anthropic.claude-3-5-haiku-20241022-v1:0',
+          '/v1/embeddings',
+          b,
+        ),
+      ),
+      (e: unknown) => e instanceof GatewayError && e.status === 400 && e.param === 'model',
     );
     const image = {
       role: 'user',

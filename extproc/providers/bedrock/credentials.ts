@@ -111,7 +111,12 @@ const providers = new Map<string, WebIdentityCredentials>();
 
 /** The shared provider for these settings (one cache and one refresh for all backends). */
 export function webIdentityProvider(settings: WebIdentitySettings): WebIdentityCredentials {
-  const key = JSON.stringify([settings.roleArn, settings.tokenFile, settings.sessionName, settings.stsEndpoint]);
+  const key = JSON.stringify([
+    settings.roleArn,
+    settings.tokenFile,
+    settings.sessionName,
+    settings.stsEndpoint,
+  ]);
   let provider = providers.get(key);
   if (!provider) {
     provider = new WebIdentityCredentials(settings);

@@ -81,7 +81,10 @@ export async function assumeRoleWithWebIdentity(input: AssumeRoleInput): Promise
   try {
     res = await fetch(input.stsEndpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/xml' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        accept: 'application/xml',
+      },
       body: form.toString(),
       signal: AbortSignal.timeout(input.timeoutMs),
     });

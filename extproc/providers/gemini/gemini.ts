@@ -3,14 +3,17 @@
 // ({prefix}/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent, a Bearer
 // token from a service account, fetched and cached in token.ts, or a static one from `auth`).
 // Streams use :streamGenerateContent?alt=sse. OpenAI chat requests are translated (request.ts),
-// responses come back as chat completions, chunks (stream.ts) or errors (response.ts). Only chat
-// is served; embeddings are refused with a 400.
+// responses come back as chat completions, chunks (stream.ts) or errors (response.ts).
+// Embeddings (embeddings.ts) go to :batchEmbedContents (Gemini API) or :predict (Vertex AI);
+// other endpoints are refused with a 400.
 import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import { obj } from '../openai-chat';
+import { answerFormat, EmbeddingResponseTranslator } from '../openai-embeddings';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
 import type { UnsupportedParameters } from '../unsupported';
+import { readBatchEmbed, readVertexEmbed, toBatchEmbedRequest, toVertexEmbedRequest } from './embeddings';
 import { toGeminiRequest } from './request';
 import { toChatCompletion, toOpenAIError } from './response';
 import { GeminiStreamTranslator } from './stream';
@@ -20,17 +23,20 @@ function method(stream: boolean): string {
   return stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
 }
 
-export function geminiPath(backend: BackendConfig, model: string, stream: boolean): string {
+export function geminiPath(backend: BackendConfig, model: string, stream: boolean | string): string {
   const prefix = backend.pathPrefix.replace(/\/+$/, '');
-  return `${prefix}/models/${encodeURIComponent(model)}:${method(stream)}`;
+  const action = typeof stream === 'string' ? stream : method(stream);
+  return `${prefix}/models/${encodeURIComponent(model)}:${action}`;
 }
 
-export function vertexPath(backend: BackendConfig, model: string, stream: boolean): string {
+/** `stream` picks the chat method; a string is the method itself (`predict`). */
+export function vertexPath(backend: BackendConfig, model: string, stream: boolean | string): string {
   const prefix = backend.pathPrefix.replace(/\/+$/, '');
   const vertex = backend.vertex;
   if (!vertex) throw new GatewayError('internal_error', `Vertex AI backend ${backend.key} has no project.`);
   const where = `projects/${encodeURIComponent(vertex.project)}/locations/${encodeURIComponent(vertex.location)}`;
-  return `${prefix}/${where}/publishers/google/models/${encodeURIComponent(model)}:${method(stream)}`;
+  const action = typeof stream === 'string' ? stream : method(stream);
+  return `${prefix}/${where}/publishers/google/models/${encodeURIComponent(model)}:${action}`;
 }
 
 /** Buffers a JSON body (success or error) and answers it translated at end of stream. */
@@ -70,7 +76,7 @@ class GeminiResponseTranslator implements ResponseTranslator {
 }
 
 function checkEndpoint(req: ParsedRequest, clientPath: string): void {
-  if (req.endpoint !== 'chat')
+  if (req.endpoint !== 'chat' && req.endpoint !== 'embeddings')
     throw new GatewayError('invalid_request', `Gemini and Vertex AI backends do not serve ${clientPath}.`);
 }
 
@@ -80,6 +86,18 @@ function staticAuth(backend: BackendConfig): Array<[string, string]> {
 
 function responseTranslator(req: ParsedRequest): ResponseTranslator {
   return new GeminiResponseTranslator(req.model);
+}
+
+function embeddingTranslator(vertex: boolean) {
+  return (req: ParsedRequest): ResponseTranslator =>
+    req.endpoint === 'embeddings'
+      ? new EmbeddingResponseTranslator(
+          req.model,
+          answerFormat(req.body),
+          vertex ? readVertexEmbed : readBatchEmbed,
+          toOpenAIError,
+        )
+      : responseTranslator(req);
 }
 
 export const geminiTranslator: Translator = {
@@ -96,11 +114,16 @@ export const geminiTranslator: Translator = {
     unsupported?: UnsupportedParameters,
   ): RequestTranslation {
     checkEndpoint(req, clientPath);
+    if (req.endpoint === 'embeddings')
+      return {
+        body: Buffer.from(JSON.stringify(toBatchEmbedRequest(req.body, model, unsupported))),
+        path: geminiPath(backend, model, 'batchEmbedContents'),
+      };
     const body = Buffer.from(JSON.stringify(toGeminiRequest(req.body, unsupported)));
     return { body, path: geminiPath(backend, model, req.stream) };
   },
 
-  responseTranslator,
+  responseTranslator: embeddingTranslator(false),
 };
 
 export const vertexTranslator: Translator = {
@@ -116,9 +139,14 @@ export const vertexTranslator: Translator = {
     unsupported?: UnsupportedParameters,
   ): RequestTranslation | Promise<RequestTranslation> {
     checkEndpoint(req, clientPath);
+    const embeddings = req.endpoint === 'embeddings';
     const translated = {
-      body: Buffer.from(JSON.stringify(toGeminiRequest(req.body, unsupported))),
-      path: vertexPath(backend, model, req.stream),
+      body: Buffer.from(
+        JSON.stringify(
+          embeddings ? toVertexEmbedRequest(req.body, unsupported) : toGeminiRequest(req.body, unsupported),
+        ),
+      ),
+      path: vertexPath(backend, model, embeddings ? 'predict' : req.stream),
     };
     const account = backend.vertex?.serviceAccount;
     if (!account) return translated;
@@ -130,5 +158,5 @@ export const vertexTranslator: Translator = {
       }));
   },
 
-  responseTranslator,
+  responseTranslator: embeddingTranslator(true),
 };
