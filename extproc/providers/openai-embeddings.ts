@@ -6,8 +6,9 @@
 // little-endian float32, base64. Usage is only written when the backend reports a token count;
 // otherwise it is left out and the gateway's tokenizer counts the input (accounting.ts), so no
 // number is invented.
+import { TranslatedResponse } from './translated-response';
 import type { ResponseTranslator } from './translator';
-import { checkParameters, invalid, obj, type Json } from './openai-chat';
+import { checkParameters, invalid, type Json } from './openai-chat';
 import type { UnsupportedParameters } from './unsupported';
 
 export type EncodingFormat = 'float' | 'base64';
@@ -99,40 +100,18 @@ export function toEmbeddingList(result: Embeddings, model: string, format: Encod
   return out;
 }
 
-/**
- * Buffers a backend's JSON embedding answer and writes it as an OpenAI list at end of stream;
- * errors go through the backend's `toError`; an answer `read` cannot understand is a 502.
- */
-export class EmbeddingResponseTranslator implements ResponseTranslator {
-  private status = 200;
-  private chunks: Buffer[] = [];
-
-  constructor(
-    private readonly model: string,
-    private readonly format: EncodingFormat,
-    private readonly read: (doc: Json) => Embeddings | undefined,
-    private readonly toError: (status: number, body: string) => string,
-  ) {}
-
-  headers(status: number): string {
-    this.status = status;
-    return 'application/json';
-  }
-
-  body(chunk: Buffer, endOfStream: boolean): Buffer {
-    if (chunk.length > 0) this.chunks.push(chunk);
-    if (!endOfStream) return Buffer.alloc(0);
-    const text = Buffer.concat(this.chunks).toString('utf8');
-    this.chunks = [];
-    if (this.status >= 300) return Buffer.from(this.toError(this.status, text));
-    let result: Embeddings | undefined;
-    try {
-      const doc = obj(JSON.parse(text));
-      result = doc && this.read(doc);
-    } catch {
-      result = undefined;
-    }
-    if (!result) return Buffer.from(this.toError(502, ''));
-    return Buffer.from(JSON.stringify(toEmbeddingList(result, this.model, this.format)));
-  }
+/** Buffers the whole answer (success or error) and answers an OpenAI embedding list. */
+export function embeddingResponse(
+  model: string,
+  format: EncodingFormat,
+  read: (doc: Json) => Embeddings | undefined,
+  toError: (status: number, body: string) => string,
+): ResponseTranslator {
+  return new TranslatedResponse({
+    convert: (doc) => {
+      const result = read(doc);
+      return result && toEmbeddingList(result, model, format);
+    },
+    toError,
+  });
 }

@@ -5,45 +5,23 @@ import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
+import { TranslatedResponse } from '../translated-response';
 import type { UnsupportedParameters } from '../unsupported';
 import { toAnthropicRequest } from './request';
-import { obj, toChatCompletion, toOpenAIError } from './response';
+import { toChatCompletion, toOpenAIError } from './response';
 import { AnthropicStreamTranslator } from './stream';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** Buffers a JSON body (success or error) and answers it translated at end of stream. */
-class AnthropicResponseTranslator implements ResponseTranslator {
-  private status = 200;
-  private stream: AnthropicStreamTranslator | undefined;
-  private chunks: Buffer[] = [];
-  private readonly created = Math.floor(Date.now() / 1000);
-
-  headers(status: number, contentType: string): string {
-    this.status = status;
-    if (status < 300 && contentType.startsWith('text/event-stream')) {
-      this.stream = new AnthropicStreamTranslator(this.created);
-      return 'text/event-stream';
-    }
-    return 'application/json';
-  }
-
-  body(chunk: Buffer, endOfStream: boolean): Buffer {
-    if (this.stream) return this.stream.push(chunk, endOfStream);
-    if (chunk.length > 0) this.chunks.push(chunk);
-    if (!endOfStream) return Buffer.alloc(0);
-    const text = Buffer.concat(this.chunks).toString('utf8');
-    this.chunks = [];
-    if (this.status >= 300) return Buffer.from(toOpenAIError(this.status, text));
-    let message: Record<string, unknown> | undefined;
-    try {
-      message = obj(JSON.parse(text));
-    } catch {
-      message = undefined;
-    }
-    if (!message) return Buffer.from(toOpenAIError(502, ''));
-    return Buffer.from(JSON.stringify(toChatCompletion(message, this.created)));
-  }
+/** Chat answers: SSE chunk by chunk, JSON (or an error) buffered and translated at the end. */
+function anthropicResponse(): ResponseTranslator {
+  const created = Math.floor(Date.now() / 1000);
+  return new TranslatedResponse({
+    streamType: 'text/event-stream',
+    stream: () => new AnthropicStreamTranslator(created),
+    convert: (doc) => toChatCompletion(doc, created),
+    toError: toOpenAIError,
+  });
 }
 
 export const anthropicTranslator: Translator = {
@@ -66,6 +44,6 @@ export const anthropicTranslator: Translator = {
   },
 
   responseTranslator(): ResponseTranslator {
-    return new AnthropicResponseTranslator();
+    return anthropicResponse();
   },
 };

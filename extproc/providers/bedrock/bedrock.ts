@@ -10,11 +10,11 @@ import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
-import { obj } from '../openai-chat';
-import { EmbeddingResponseTranslator, answerFormat } from '../openai-embeddings';
+import { embeddingResponse, answerFormat } from '../openai-embeddings';
 import { readInvokeModelEmbedding, toInvokeModelEmbedding } from './embeddings';
 import { toConverseRequest } from './request';
 import { toChatCompletion, toOpenAIError } from './response';
+import { TranslatedResponse } from '../translated-response';
 import type { UnsupportedParameters } from '../unsupported';
 import { bedrockCredentials } from './credentials';
 import { signBedrockRequest } from './sign';
@@ -31,40 +31,15 @@ function modelPath(backend: BackendConfig, model: string, action: string): strin
   return `${prefix}/model/${encodeURIComponent(model)}/${action}`;
 }
 
-/** Buffers a JSON body (success or error) and answers it translated at end of stream. */
-class BedrockResponseTranslator implements ResponseTranslator {
-  private status = 200;
-  private stream: BedrockStreamTranslator | undefined;
-  private chunks: Buffer[] = [];
-  private readonly created = Math.floor(Date.now() / 1000);
-
-  constructor(private readonly model: string) {}
-
-  headers(status: number, contentType: string): string {
-    this.status = status;
-    if (status < 300 && contentType.startsWith('application/vnd.amazon.eventstream')) {
-      this.stream = new BedrockStreamTranslator(this.created, this.model);
-      return 'text/event-stream';
-    }
-    return 'application/json';
-  }
-
-  body(chunk: Buffer, endOfStream: boolean): Buffer {
-    if (this.stream) return this.stream.push(chunk, endOfStream);
-    if (chunk.length > 0) this.chunks.push(chunk);
-    if (!endOfStream) return Buffer.alloc(0);
-    const text = Buffer.concat(this.chunks).toString('utf8');
-    this.chunks = [];
-    if (this.status >= 300) return Buffer.from(toOpenAIError(this.status, text));
-    let doc: Record<string, unknown> | undefined;
-    try {
-      doc = obj(JSON.parse(text));
-    } catch {
-      doc = undefined;
-    }
-    if (!doc) return Buffer.from(toOpenAIError(502, ''));
-    return Buffer.from(JSON.stringify(toChatCompletion(doc, this.created, this.model)));
-  }
+/** Chat answers: the event stream chunk by chunk, JSON (or an error) buffered and translated at the end. */
+function bedrockResponse(model: string): ResponseTranslator {
+  const created = Math.floor(Date.now() / 1000);
+  return new TranslatedResponse({
+    streamType: 'application/vnd.amazon.eventstream',
+    stream: () => new BedrockStreamTranslator(created, model),
+    convert: (doc) => toChatCompletion(doc, created, model),
+    toError: toOpenAIError,
+  });
 }
 
 export const bedrockTranslator: Translator = {
@@ -106,12 +81,7 @@ export const bedrockTranslator: Translator = {
 
   responseTranslator(req: ParsedRequest): ResponseTranslator {
     if (req.endpoint === 'embeddings')
-      return new EmbeddingResponseTranslator(
-        req.model,
-        answerFormat(req.body),
-        readInvokeModelEmbedding,
-        toOpenAIError,
-      );
-    return new BedrockResponseTranslator(req.model);
+      return embeddingResponse(req.model, answerFormat(req.body), readInvokeModelEmbedding, toOpenAIError);
+    return bedrockResponse(req.model);
   },
 };

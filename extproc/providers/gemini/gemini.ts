@@ -9,9 +9,9 @@
 import { GatewayError } from '../../../lib/errors';
 import type { BackendConfig } from '../../config/schema';
 import type { ParsedRequest } from '../../request';
-import { obj } from '../openai-chat';
-import { answerFormat, EmbeddingResponseTranslator } from '../openai-embeddings';
+import { answerFormat, embeddingResponse } from '../openai-embeddings';
 import type { RequestTranslation, ResponseTranslator, Translator, UpstreamHeaders } from '../translator';
+import { TranslatedResponse } from '../translated-response';
 import type { UnsupportedParameters } from '../unsupported';
 import { readBatchEmbed, readVertexEmbed, toBatchEmbedRequest, toVertexEmbedRequest } from './embeddings';
 import { toGeminiRequest } from './request';
@@ -39,40 +39,15 @@ export function vertexPath(backend: BackendConfig, model: string, stream: boolea
   return `${prefix}/${where}/publishers/google/models/${encodeURIComponent(model)}:${action}`;
 }
 
-/** Buffers a JSON body (success or error) and answers it translated at end of stream. */
-class GeminiResponseTranslator implements ResponseTranslator {
-  private status = 200;
-  private stream: GeminiStreamTranslator | undefined;
-  private chunks: Buffer[] = [];
-  private readonly created = Math.floor(Date.now() / 1000);
-
-  constructor(private readonly model: string) {}
-
-  headers(status: number, contentType: string): string {
-    this.status = status;
-    if (status < 300 && contentType.startsWith('text/event-stream')) {
-      this.stream = new GeminiStreamTranslator(this.created, this.model);
-      return 'text/event-stream';
-    }
-    return 'application/json';
-  }
-
-  body(chunk: Buffer, endOfStream: boolean): Buffer {
-    if (this.stream) return this.stream.push(chunk, endOfStream);
-    if (chunk.length > 0) this.chunks.push(chunk);
-    if (!endOfStream) return Buffer.alloc(0);
-    const text = Buffer.concat(this.chunks).toString('utf8');
-    this.chunks = [];
-    if (this.status >= 300) return Buffer.from(toOpenAIError(this.status, text));
-    let doc: Record<string, unknown> | undefined;
-    try {
-      doc = obj(JSON.parse(text));
-    } catch {
-      doc = undefined;
-    }
-    if (!doc) return Buffer.from(toOpenAIError(502, ''));
-    return Buffer.from(JSON.stringify(toChatCompletion(doc, this.created, this.model)));
-  }
+/** Chat answers: SSE chunk by chunk, JSON (or an error) buffered and translated at the end. */
+function geminiResponse(model: string): ResponseTranslator {
+  const created = Math.floor(Date.now() / 1000);
+  return new TranslatedResponse({
+    streamType: 'text/event-stream',
+    stream: () => new GeminiStreamTranslator(created, model),
+    convert: (doc) => toChatCompletion(doc, created, model),
+    toError: toOpenAIError,
+  });
 }
 
 function checkEndpoint(req: ParsedRequest, clientPath: string): void {
@@ -85,13 +60,13 @@ function staticAuth(backend: BackendConfig): Array<[string, string]> {
 }
 
 function responseTranslator(req: ParsedRequest): ResponseTranslator {
-  return new GeminiResponseTranslator(req.model);
+  return geminiResponse(req.model);
 }
 
 function embeddingTranslator(vertex: boolean) {
   return (req: ParsedRequest): ResponseTranslator =>
     req.endpoint === 'embeddings'
-      ? new EmbeddingResponseTranslator(
+      ? embeddingResponse(
           req.model,
           answerFormat(req.body),
           vertex ? readVertexEmbed : readBatchEmbed,
