@@ -21,6 +21,28 @@ export function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, param);
 }
 
+/** Chat parameters every translator maps; each adds its own to these. */
+export const CHAT_PARAMETERS: readonly string[] = [
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'temperature',
+  'top_p',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+];
+
+/** Parameters every translator accepts when they ask for OpenAI's default behaviour. */
+export const DEFAULTS_ONLY: ParameterPolicy['defaultsOnly'] = {
+  n: (v) => v === 1,
+  logprobs: (v) => v === false,
+  store: (v) => v === false,
+};
+
 export interface ParameterPolicy {
   /** The backend's name in messages ("Bedrock"). */
   backend: string;

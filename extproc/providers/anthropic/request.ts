@@ -3,7 +3,15 @@
 // turns of content blocks (tool calls -> tool_use, tool results -> tool_result, data: images ->
 // base64 sources), tools get an input_schema. Parameters Anthropic cannot honour are reported
 // through UnsupportedParameters (rejected or dropped by the route's policy), never dropped silently.
-import { checkParameters, invalid, obj, type Json, type ParameterPolicy } from '../openai-chat';
+import {
+  CHAT_PARAMETERS,
+  DEFAULTS_ONLY,
+  checkParameters,
+  invalid,
+  obj,
+  type Json,
+  type ParameterPolicy,
+} from '../openai-chat';
 import { UnsupportedParameters } from '../unsupported';
 
 /** Anthropic requires max_tokens; used when the client gave none. */
@@ -18,27 +26,11 @@ interface Turn {
 /** Parameters that map onto Anthropic's, or that only concern the gateway (stream_options). */
 const POLICY: ParameterPolicy = {
   backend: 'Anthropic',
-  mapped: new Set([
-    'model',
-    'messages',
-    'max_tokens',
-    'max_completion_tokens',
-    'stop',
-    'temperature',
-    'top_p',
-    'stream',
-    'stream_options',
-    'tools',
-    'tool_choice',
-    'parallel_tool_calls',
-    'user',
-  ]),
+  mapped: new Set([...CHAT_PARAMETERS, 'parallel_tool_calls', 'user']),
   defaultsOnly: {
-    n: (v) => v === 1,
-    logprobs: (v) => v === false,
+    ...DEFAULTS_ONLY,
     presence_penalty: (v) => v === 0,
     frequency_penalty: (v) => v === 0,
-    store: (v) => v === false,
     response_format: (v) => obj(v)?.type === 'text',
   },
 };

@@ -7,6 +7,8 @@
 // (rejected with a 400 naming them, or dropped, by the route's policy); so is a `user` that
 // Bedrock's requestMetadata would refuse.
 import {
+  CHAT_PARAMETERS,
+  DEFAULTS_ONLY,
   checkParameters,
   dataUrl,
   invalid,
@@ -23,26 +25,11 @@ const BACKEND = 'Bedrock';
 
 const POLICY: ParameterPolicy = {
   backend: BACKEND,
-  mapped: new Set([
-    'model',
-    'messages',
-    'max_tokens',
-    'max_completion_tokens',
-    'stop',
-    'temperature',
-    'top_p',
-    'stream',
-    'stream_options',
-    'tools',
-    'tool_choice',
-    'user',
-  ]),
+  mapped: new Set([...CHAT_PARAMETERS, 'user']),
   defaultsOnly: {
-    n: (v) => v === 1,
-    logprobs: (v) => v === false,
+    ...DEFAULTS_ONLY,
     presence_penalty: (v) => v === 0,
     frequency_penalty: (v) => v === 0,
-    store: (v) => v === false,
     parallel_tool_calls: (v) => v === true,
     response_format: (v) => obj(v)?.type === 'text',
   },

@@ -6,6 +6,8 @@
 // parameters generationConfig (response_format json -> responseMimeType). Gemini's schemas are
 // an OpenAPI subset: JSON Schema keywords it rejects ($schema, additionalProperties) are dropped.
 import {
+  CHAT_PARAMETERS,
+  DEFAULTS_ONLY,
   checkParameters,
   dataUrl,
   invalid,
@@ -22,27 +24,9 @@ const BACKEND = 'Gemini';
 
 const POLICY: ParameterPolicy = {
   backend: BACKEND,
-  mapped: new Set([
-    'model',
-    'messages',
-    'max_tokens',
-    'max_completion_tokens',
-    'stop',
-    'temperature',
-    'top_p',
-    'seed',
-    'presence_penalty',
-    'frequency_penalty',
-    'response_format',
-    'stream',
-    'stream_options',
-    'tools',
-    'tool_choice',
-  ]),
+  mapped: new Set([...CHAT_PARAMETERS, 'seed', 'presence_penalty', 'frequency_penalty', 'response_format']),
   defaultsOnly: {
-    n: (v) => v === 1,
-    logprobs: (v) => v === false,
-    store: (v) => v === false,
+    ...DEFAULTS_ONLY,
     parallel_tool_calls: (v) => v === true,
   },
 };
